@@ -1,0 +1,1 @@
+"""Thin Dagster assets and checks, one module per group."""

@@ -1,0 +1,74 @@
+"""Group `netsuite`: incremental extracts of customers, items, invoices and credit memos."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor, StreamResult
+from revrec_pipeline.netsuite.resource import NetSuiteResource
+from revrec_pipeline.store.db import StoreResource
+
+GROUP = "netsuite"
+POOL = "netsuite"  # every NetSuite call of the deployment shares this pool (SPEC §8)
+
+
+def _extractor(
+    context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
+) -> Extractor:
+    return Extractor(
+        netsuite.get_client(log=context.log.warning),
+        store.get_store(),
+        zone=ZoneInfo(netsuite.timezone),
+        overlap=timedelta(minutes=netsuite.overlap_minutes),
+        progress=context.log.info,
+    )
+
+
+def _result(result: StreamResult, stored_rows: int) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"dagster/row_count": stored_rows, **result.metadata()})
+
+
+@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+def netsuite_customers(
+    context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
+) -> dg.MaterializeResult:
+    """NetSuite customers (companies and individuals), incremental by lastmodifieddate."""
+    result = _extractor(context, netsuite, store).extract_customers()
+    return _result(result, store.get_store().count("netsuite_customer"))
+
+
+@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+def netsuite_items(
+    context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
+) -> dg.MaterializeResult:
+    """NetSuite items (name, display name, type), incremental by lastmodifieddate."""
+    result = _extractor(context, netsuite, store).extract_items()
+    return _result(result, store.get_store().count("netsuite_item"))
+
+
+def _transactions(context, netsuite, store, tran_type: str) -> dg.MaterializeResult:
+    extractor = _extractor(context, netsuite, store)
+    extractor.extract_currencies()
+    result = extractor.extract_transactions(tran_type)
+    db = store.get_store()
+    return _result(result, db.count_documents(tran_type))
+
+
+@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+def netsuite_invoices(
+    context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
+) -> dg.MaterializeResult:
+    """Posted, approved, non-voided invoices (open or paid) with their item lines."""
+    return _transactions(context, netsuite, store, INVOICE)
+
+
+@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+def netsuite_credit_memos(
+    context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
+) -> dg.MaterializeResult:
+    """Posted credit memos, standalone or created from an invoice, with their item lines."""
+    return _transactions(context, netsuite, store, CREDIT_MEMO)
+
+
+netsuite_assets = [netsuite_customers, netsuite_items, netsuite_invoices, netsuite_credit_memos]

@@ -1,0 +1,192 @@
+"""The `revrec` command (SPEC §10). Every command reads the §2 environment and `.env`, prints
+what it did, and exits non-zero with one clear sentence on failure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from revrec_pipeline.settings import ConfigurationError, load_dotenv_file, load_settings
+
+EXIT_FAILURE = 1
+
+
+class CommandError(RuntimeError):
+    """A command failed in a way the user can act on; the message is shown as is."""
+
+
+def _print(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from revrec_pipeline.sandbox import serve
+
+    serve(host=args.host, port=args.port, seed=args.seed, size=_size(args.size), db_path=args.db)
+    return 0
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from revrec_pipeline.netsuite.connect import check_connection
+
+    settings = load_settings()
+    results = check_connection(settings, progress=_print)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise CommandError(failed[0].message)
+    _print(f"Connected to NetSuite account {settings.account_id}: every permission checked works.")
+    return 0
+
+
+def cmd_crm_import(args: argparse.Namespace) -> int:
+    from revrec_pipeline.crm import import_crm_files
+
+    if not args.customers and not args.sales_orders:
+        raise CommandError("Give --customers FILE.csv, --sales-orders FILE.csv, or both.")
+    store = _store()
+    customers, orders = import_crm_files(store, args.customers, args.sales_orders)
+    _print(f"Loaded {customers} CRM customers and {orders} sales order lines into the store.")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from revrec_pipeline.runner import run_job
+
+    result = run_job("invoice_sync_job", progress=_print)
+    _print(result.summary())
+    return 0 if result.success else EXIT_FAILURE
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    store = _store()
+    settings = load_settings()
+    _print(f"Store: {_redact_url(settings.database_url)}")
+    for table in ("netsuite_customer", "netsuite_item", "netsuite_transaction",
+                  "netsuite_transaction_line", "crm_customer", "crm_sales_order_line"):
+        _print(f"  {table:28} {store.count(table):>10,} rows")
+    watermarks = store.watermarks()
+    _print("Last sync watermarks (UTC):" if watermarks else "No sync has run yet.")
+    for stream, mark in sorted(watermarks.items()):
+        _print(f"  {stream:28} {mark or '-'}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from revrec_pipeline.demo import run_demo
+
+    return run_demo(size=_size(args.size), seed=args.seed, home=args.home, progress=_print)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _store():
+    from revrec_pipeline.store import RevRecStore
+
+    store = RevRecStore(load_settings().database_url)
+    store.create_all()
+    return store
+
+
+def _size(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _redact_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="revrec",
+        description=(
+            "Keep revenue recognition in step with NetSuite. Configuration comes from the "
+            "environment and a .env file in the working directory (NETSUITE_*, REVREC_*)."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help: str, parent=sub) -> argparse.ArgumentParser:
+        command = parent.add_parser(name, help=help, description=help)
+        command.set_defaults(func=func)
+        return command
+
+    demo = add(
+        "demo",
+        cmd_demo,
+        "Start the bundled NetSuite sandbox, load sample CRM data and run the pipeline on it.",
+    )
+    demo.add_argument("--size", default="small", help="tiny, small (default), medium, large or a line count")
+    demo.add_argument("--seed", type=int, default=42, help="data generator seed (default 42)")
+    demo.add_argument(
+        "--home", default=None, help="folder for the demo's store and files (default REVREC_HOME/demo)"
+    )
+
+    sandbox = sub.add_parser("sandbox", help="The bundled NetSuite sandbox.")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="COMMAND")
+    serve = add(
+        "serve",
+        cmd_sandbox_serve,
+        "Run the NetSuite sandbox in the foreground; prints the NETSUITE_* settings to use.",
+        sandbox_sub,
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--seed", type=int, default=42, help="data generator seed")
+    serve.add_argument("--size", default="small", help="tiny, small, medium, large or a line count")
+    serve.add_argument("--db", default=None, help="keep the sandbox data in this SQLite file")
+
+    add(
+        "connect",
+        cmd_connect,
+        "Connect your data: check the NetSuite credentials and the role's permissions.",
+    )
+
+    crm = sub.add_parser("crm", help="CRM data (customers, sales orders).")
+    crm_sub = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")
+    crm_import = add(
+        "import",
+        cmd_crm_import,
+        "Load CRM customers and sales order lines from CSV (upsert by id; all or nothing).",
+        crm_sub,
+    )
+    crm_import.add_argument("--customers", type=Path, help="CSV: customer_id,customer_name")
+    crm_import.add_argument(
+        "--sales-orders",
+        type=Path,
+        help="CSV: customer_id,order_number,order_item_number,product_code,service_start_date,"
+        "service_end_date,amount,currency,recognition",
+    )
+
+    add("sync", cmd_sync, "Run invoice_sync_job now, in process, on the configured Dagster instance.")
+    add("status", cmd_status, "Show the store, its row counts and the last sync watermarks.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    load_dotenv_file()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear sentence, no traceback, for every known failure
+        from revrec_pipeline.crm import CrmFileError
+        from revrec_pipeline.netsuite.errors import NetSuiteError
+
+        if isinstance(exc, ConfigurationError | CrmFileError | NetSuiteError | CommandError):
+            print(f"revrec: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

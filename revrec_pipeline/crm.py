@@ -1,0 +1,238 @@
+"""CRM data (SPEC §5): reading and validating the CSV files, and loading them into the store.
+
+Reading is pure (file → dataclasses or a list of every problem with its file, row and column);
+loading is one transaction: upsert by id, all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import delete, select, tuple_
+
+from revrec_pipeline.store import schema
+from revrec_pipeline.store.db import RevRecStore, chunked
+
+CUSTOMER_COLUMNS = ("customer_id", "customer_name")
+SALES_ORDER_COLUMNS = (
+    "customer_id",
+    "order_number",
+    "order_item_number",
+    "product_code",
+    "service_start_date",
+    "service_end_date",
+    "amount",
+    "currency",
+    "recognition",
+)
+RECOGNITION_METHODS = ("ratable", "point_in_time")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class CrmCustomer:
+    customer_id: str
+    customer_name: str
+
+
+@dataclass(frozen=True)
+class SalesOrderLine:
+    customer_id: str
+    order_number: str
+    order_item_number: str
+    product_code: str
+    service_start_date: date
+    service_end_date: date  # inclusive
+    amount: Decimal
+    currency: str
+    recognition: str
+
+
+class CrmFileError(ValueError):
+    """Every problem found in the CRM files; nothing was loaded."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(
+            f"{len(problems)} problem(s) in the CRM files, nothing loaded:\n{shown}{more}"
+        )
+
+
+def _rows(path: Path, columns: tuple[str, ...], problems: list[str]) -> list[tuple[int, dict]]:
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read ({exc.strerror}).")
+        return []
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or []]
+            missing = [c for c in columns if c not in header]
+            if missing:
+                problems.append(
+                    f"{path.name}: missing column(s) {', '.join(missing)}; expected the header "
+                    f"{','.join(columns)}."
+                )
+                return []
+            reader.fieldnames = header
+            return [
+                (number, {k: (v or "").strip() for k, v in row.items() if k})
+                for number, row in enumerate(reader, start=2)
+            ]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            problems.append(f"{path.name}: is not a UTF-8 CSV file ({exc}).")
+            return []
+
+
+def _parse_date(value: str, where: str, column: str, problems: list[str]) -> date | None:
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("bad")
+    except ValueError:
+        problems.append(
+            f"{where}, column {column}: {value!r} is not a date in the form YYYY-MM-DD."
+        )
+        return None
+
+
+def _parse_amount(value: str, where: str, problems: list[str]) -> Decimal | None:
+    try:
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append(
+            f"{where}, column amount: {value!r} is not a decimal amount (expected e.g. 1200.50)."
+        )
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        problems.append(f"{where}, column amount: {value!r} has more than 2 decimal places.")
+        return None
+    return amount
+
+
+def read_customers(path: Path, problems: list[str]) -> list[CrmCustomer]:
+    customers: dict[str, CrmCustomer] = {}
+    for number, row in _rows(path, CUSTOMER_COLUMNS, problems):
+        where = f"{path.name} row {number}"
+        customer_id, name = row["customer_id"], row["customer_name"]
+        if not customer_id:
+            problems.append(f"{where}, column customer_id: is empty.")
+        elif not name:
+            problems.append(f"{where}, column customer_name: is empty.")
+        elif customer_id in customers:
+            problems.append(f"{where}, column customer_id: {customer_id!r} appears twice.")
+        else:
+            customers[customer_id] = CrmCustomer(customer_id, name)
+    return list(customers.values())
+
+
+def read_sales_orders(
+    path: Path, known_customers: set[str], problems: list[str]
+) -> list[SalesOrderLine]:
+    lines: dict[tuple[str, str], SalesOrderLine] = {}
+    for number, row in _rows(path, SALES_ORDER_COLUMNS, problems):
+        where = f"{path.name} row {number}"
+        before = len(problems)
+        for column in ("customer_id", "order_number", "order_item_number", "product_code"):
+            if not row[column]:
+                problems.append(f"{where}, column {column}: is empty.")
+        if row["customer_id"] and row["customer_id"] not in known_customers:
+            problems.append(
+                f"{where}, column customer_id: {row['customer_id']!r} is not a known CRM customer "
+                "(import it in the customers file)."
+            )
+        start = _parse_date(row["service_start_date"], where, "service_start_date", problems)
+        end = _parse_date(row["service_end_date"], where, "service_end_date", problems)
+        if start and end and end < start:
+            problems.append(
+                f"{where}: service_end_date {end} is before service_start_date {start}."
+            )
+        amount = _parse_amount(row["amount"], where, problems)
+        currency = row["currency"].upper()
+        if len(currency) != 3 or not currency.isalpha():
+            problems.append(
+                f"{where}, column currency: {row['currency']!r} is not a 3-letter ISO code."
+            )
+        if row["recognition"] not in RECOGNITION_METHODS:
+            problems.append(
+                f"{where}, column recognition: {row['recognition']!r} is not one of "
+                f"{', '.join(RECOGNITION_METHODS)}."
+            )
+        key = (row["order_number"], row["order_item_number"])
+        if key in lines:
+            problems.append(f"{where}: order {key[0]} item {key[1]} appears twice.")
+        if len(problems) == before:
+            lines[key] = SalesOrderLine(
+                row["customer_id"],
+                key[0],
+                key[1],
+                row["product_code"],
+                start,
+                end,
+                amount,
+                currency,
+                row["recognition"],
+            )
+    return list(lines.values())
+
+
+def import_crm_files(
+    store: RevRecStore, customers_csv: Path | None, sales_orders_csv: Path | None
+) -> tuple[int, int]:
+    """Validate both files completely, then load them in one transaction; returns the counts."""
+    problems: list[str] = []
+    customers = read_customers(customers_csv, problems) if customers_csv else []
+    known = {c.customer_id for c in customers} | stored_customer_ids(store)
+    orders = read_sales_orders(sales_orders_csv, known, problems) if sales_orders_csv else []
+    if problems:
+        raise CrmFileError(problems)
+    with store.write() as conn:
+        upsert_crm(conn, customers, orders)
+    return len(customers), len(orders)
+
+
+def stored_customer_ids(store: RevRecStore) -> set[str]:
+    with store.read() as conn:
+        return set(conn.execute(select(schema.crm_customer.c.customer_id)).scalars())
+
+
+def upsert_crm(conn, customers: Iterable[CrmCustomer], orders: Iterable[SalesOrderLine]) -> None:
+    customers, orders = list(customers), list(orders)
+    table = schema.crm_customer
+    for chunk in chunked([c.customer_id for c in customers]):
+        conn.execute(delete(table).where(table.c.customer_id.in_(chunk)))
+    if customers:
+        conn.execute(table.insert(), [c.__dict__ for c in customers])
+    table = schema.crm_sales_order_line
+    keys = [(o.order_number, o.order_item_number) for o in orders]
+    for chunk in chunked(keys):
+        conn.execute(
+            delete(table).where(tuple_(table.c.order_number, table.c.order_item_number).in_(chunk))
+        )
+    if orders:
+        conn.execute(
+            table.insert(),
+            [
+                {
+                    "order_number": o.order_number,
+                    "order_item_number": o.order_item_number,
+                    "customer_id": o.customer_id,
+                    "product_code": o.product_code,
+                    "service_start_date": o.service_start_date,
+                    "service_end_date": o.service_end_date,
+                    "amount_cents": int(o.amount * 100),
+                    "currency": o.currency,
+                    "recognition": o.recognition,
+                }
+                for o in orders
+            ],
+        )

@@ -1,0 +1,28 @@
+"""The code location: assembles the one `Definitions` object `defs`.
+
+Settings are validated here, so bad configuration (a malformed REVREC_EXCLUDE_PRODUCTS, an
+unknown NETSUITE_TIMEZONE) stops the code location from loading with one clear sentence.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from revrec_pipeline.assets.netsuite import netsuite_assets
+from revrec_pipeline.automation import build_schedules, invoice_sync_job
+from revrec_pipeline.resources import build_resources
+from revrec_pipeline.settings import Settings, load_dotenv_file, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    return dg.Definitions(
+        assets=[*netsuite_assets],
+        jobs=[invoice_sync_job],
+        schedules=build_schedules(settings),
+        resources=build_resources(settings),
+    )
+
+
+load_dotenv_file()
+defs = build_definitions()

@@ -1,0 +1,21 @@
+"""NetSuite REST client: authentication, SuiteQL paging, governance, errors, journal upsert."""
+
+from revrec_pipeline.netsuite.auth import NetSuiteAuth, TokenBasedAuth
+from revrec_pipeline.netsuite.client import NetSuiteClient, RequestStats
+from revrec_pipeline.netsuite.errors import (
+    NetSuiteAuthError,
+    NetSuiteError,
+    NetSuiteRateLimitError,
+    NetSuiteServerError,
+)
+
+__all__ = [
+    "NetSuiteAuth",
+    "NetSuiteAuthError",
+    "NetSuiteClient",
+    "NetSuiteError",
+    "NetSuiteRateLimitError",
+    "NetSuiteServerError",
+    "RequestStats",
+    "TokenBasedAuth",
+]

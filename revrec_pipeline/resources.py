@@ -1,0 +1,33 @@
+"""The resources every asset shares, built from the validated settings (SPEC §2)."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from revrec_pipeline.netsuite.resource import NetSuiteResource
+from revrec_pipeline.settings import Settings
+from revrec_pipeline.store.db import StoreResource
+
+
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    # Secrets and the account stay EnvVars: resolved at run time, never shown in the UI.
+    netsuite = NetSuiteResource(
+        account_id=dg.EnvVar("NETSUITE_ACCOUNT_ID"),
+        consumer_key=dg.EnvVar("NETSUITE_CONSUMER_KEY"),
+        consumer_secret=dg.EnvVar("NETSUITE_CONSUMER_SECRET"),
+        token_id=dg.EnvVar("NETSUITE_TOKEN_ID"),
+        token_secret=dg.EnvVar("NETSUITE_TOKEN_SECRET"),
+        base_url=dg.EnvVar("NETSUITE_BASE_URL") if os.environ.get("NETSUITE_BASE_URL") else "",
+        timezone=settings.timezone,
+        max_concurrency=settings.max_concurrency,
+        overlap_minutes=settings.overlap_minutes,
+    )
+    # A database URL may carry a password: keep it an EnvVar when the user set one.
+    database_url = (
+        dg.EnvVar("REVREC_DATABASE_URL")
+        if os.environ.get("REVREC_DATABASE_URL")
+        else settings.database_url
+    )
+    return {"netsuite": netsuite, "store": StoreResource(database_url=database_url)}

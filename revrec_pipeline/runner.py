@@ -1,0 +1,79 @@
+"""Running a job now, in process, on the configured Dagster instance (`revrec sync`, demo)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from revrec_pipeline.settings import load_settings
+
+
+@contextmanager
+def dagster_instance() -> Iterator[dg.DagsterInstance]:
+    """DAGSTER_HOME's instance when set (production: PostgreSQL), else a local one under
+    REVREC_HOME/dagster so that runs are kept between commands."""
+    if os.environ.get("DAGSTER_HOME"):
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+        return
+    folder = load_settings().home / "dagster"
+    folder.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.local_temp(tempdir=str(folder.resolve())) as instance:
+        yield instance
+
+
+@dataclass
+class JobRun:
+    job_name: str
+    run_id: str
+    success: bool
+    materializations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.job_name} succeeded (run {self.run_id})."
+        reasons = "; ".join(self.failures) or "see the run's event log"
+        return f"{self.job_name} failed (run {self.run_id}): {reasons}"
+
+
+def _root_message(error: Any) -> str:
+    """The user's own exception inside Dagster's wrapping: the sentence worth showing."""
+    while error is not None and getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error.message.strip() if error is not None else ""
+
+
+def run_job(
+    job_name: str,
+    *,
+    progress: Callable[[str], None] = print,
+    tags: dict[str, str] | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> JobRun:
+    from revrec_pipeline.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def(job_name)
+    with dagster_instance() if instance is None else _given(instance) as active:
+        progress(f"Running {job_name} ...")
+        result = job.execute_in_process(instance=active, raise_on_error=False, tags=tags)
+    run = JobRun(job_name, result.run_id, result.success)
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        run.materializations[materialization.asset_key.to_user_string()] = {
+            key: value.value for key, value in materialization.metadata.items()
+        }
+    for event in result.all_events:
+        if event.is_step_failure:
+            run.failures.append(f"{event.step_key}: {_root_message(event.step_failure_data.error)}")
+    return run
+
+
+@contextmanager
+def _given(instance: dg.DagsterInstance) -> Iterator[dg.DagsterInstance]:
+    yield instance

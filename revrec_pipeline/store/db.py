@@ -1,0 +1,157 @@
+"""Engine set-up and the store's small API. SQLite by default, any SQLAlchemy URL otherwise."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+
+from revrec_pipeline.store import schema
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def chunked(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Batches for IN-lists and executemany, small enough for every backend's bind limit."""
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _make_engine(database_url: str) -> Engine:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy issue BEGIN itself so that writers can take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        # A writer takes SQLite's write lock at BEGIN, so two writers queue instead of deadlocking.
+        immediate = conn.get_execution_options().get("revrec_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def engine_for(database_url: str) -> Engine:
+    with _engines_lock:
+        engine = _engines.get(database_url)
+        if engine is None:
+            engine = _engines[database_url] = _make_engine(database_url)
+        return engine
+
+
+class RevRecStore:
+    """The RevRec store. `write()` is one all-or-nothing transaction."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.engine = engine_for(database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def create_all(self) -> None:
+        schema.metadata.create_all(self.engine)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(revrec_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- sync state --------------------------------------------------------------------------
+
+    def lock_stream(self, conn: Connection, stream: str) -> datetime | None:
+        """Take the stream's row lock for this transaction and return its watermark (UTC)."""
+        table = schema.sync_state
+        row = conn.execute(
+            select(table.c.watermark_at).where(table.c.stream == stream).with_for_update()
+        ).first()
+        if row is None:
+            conn.execute(
+                table.insert().values(stream=stream, watermark_at=None, updated_at=utcnow())
+            )
+            return None
+        return row.watermark_at
+
+    def set_watermark(self, conn: Connection, stream: str, watermark: datetime | None) -> None:
+        table = schema.sync_state
+        conn.execute(
+            table.update()
+            .where(table.c.stream == stream)
+            .values(watermark_at=watermark, updated_at=utcnow())
+        )
+
+    def watermarks(self) -> dict[str, datetime | None]:
+        with self.read() as conn:
+            rows = conn.execute(
+                select(schema.sync_state.c.stream, schema.sync_state.c.watermark_at)
+            )
+            return {row.stream: row.watermark_at for row in rows}
+
+    # -- inspection (CLI and tests) ----------------------------------------------------------
+
+    def count(self, table_name: str) -> int:
+        with self.read() as conn:
+            return conn.execute(text(f"SELECT COUNT(*) FROM {table_name}")).scalar_one()
+
+    def count_documents(self, tran_type: str) -> int:
+        table = schema.netsuite_transaction
+        with self.read() as conn:
+            query = select(func.count()).select_from(table).where(table.c.type == tran_type)
+            return conn.execute(query).scalar_one()
+
+    def snapshot(self, table_name: str) -> list[tuple[Any, ...]]:
+        """Every row of a table in primary-key order: compares two stores exactly."""
+        table = schema.metadata.tables[table_name]
+        with self.read() as conn:
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns))
+            return [tuple(row) for row in rows]
+
+
+class StoreResource(dg.ConfigurableResource):
+    """The RevRec store for assets; `database_url` is any SQLAlchemy URL."""
+
+    database_url: str
+
+    def get_store(self) -> RevRecStore:
+        store = RevRecStore(self.database_url)
+        store.create_all()
+        return store
