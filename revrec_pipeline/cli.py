@@ -66,8 +66,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = _store()
     settings = load_settings()
     _print(f"Store: {_redact_url(settings.database_url)}")
-    for table in ("netsuite_customer", "netsuite_item", "netsuite_transaction",
-                  "netsuite_transaction_line", "crm_customer", "crm_sales_order_line"):
+    for table in (
+        "netsuite_customer",
+        "netsuite_item",
+        "netsuite_transaction",
+        "netsuite_transaction_line",
+        "crm_customer",
+        "crm_sales_order_line",
+    ):
         _print(f"  {table:28} {store.count(table):>10,} rows")
     watermarks = store.watermarks()
     _print("Last sync watermarks (UTC):" if watermarks else "No sync has run yet.")
@@ -123,10 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_demo,
         "Start the bundled NetSuite sandbox, load sample CRM data and run the pipeline on it.",
     )
-    demo.add_argument("--size", default="small", help="tiny, small (default), medium, large or a line count")
+    demo.add_argument(
+        "--size", default="small", help="tiny, small (default), medium, large or a line count"
+    )
     demo.add_argument("--seed", type=int, default=42, help="data generator seed (default 42)")
     demo.add_argument(
-        "--home", default=None, help="folder for the demo's store and files (default REVREC_HOME/demo)"
+        "--home",
+        default=None,
+        help="folder for the demo's store and files (default REVREC_HOME/demo)",
     )
 
     sandbox = sub.add_parser("sandbox", help="The bundled NetSuite sandbox.")
@@ -165,7 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         "service_end_date,amount,currency,recognition",
     )
 
-    add("sync", cmd_sync, "Run invoice_sync_job now, in process, on the configured Dagster instance.")
+    add(
+        "sync",
+        cmd_sync,
+        "Run invoice_sync_job now, in process, on the configured Dagster instance.",
+    )
     add("status", cmd_status, "Show the store, its row counts and the last sync watermarks.")
     return parser
 

@@ -14,10 +14,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import select
 
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, chunked
+from revrec_pipeline.store.db import RevRecStore, upsert
 
 CUSTOMER_COLUMNS = ("customer_id", "customer_name")
 SALES_ORDER_COLUMNS = (
@@ -207,32 +207,22 @@ def stored_customer_ids(store: RevRecStore) -> set[str]:
 
 def upsert_crm(conn, customers: Iterable[CrmCustomer], orders: Iterable[SalesOrderLine]) -> None:
     customers, orders = list(customers), list(orders)
-    table = schema.crm_customer
-    for chunk in chunked([c.customer_id for c in customers]):
-        conn.execute(delete(table).where(table.c.customer_id.in_(chunk)))
-    if customers:
-        conn.execute(table.insert(), [c.__dict__ for c in customers])
-    table = schema.crm_sales_order_line
-    keys = [(o.order_number, o.order_item_number) for o in orders]
-    for chunk in chunked(keys):
-        conn.execute(
-            delete(table).where(tuple_(table.c.order_number, table.c.order_item_number).in_(chunk))
-        )
-    if orders:
-        conn.execute(
-            table.insert(),
-            [
-                {
-                    "order_number": o.order_number,
-                    "order_item_number": o.order_item_number,
-                    "customer_id": o.customer_id,
-                    "product_code": o.product_code,
-                    "service_start_date": o.service_start_date,
-                    "service_end_date": o.service_end_date,
-                    "amount_cents": int(o.amount * 100),
-                    "currency": o.currency,
-                    "recognition": o.recognition,
-                }
-                for o in orders
-            ],
-        )
+    upsert(conn, schema.crm_customer, [c.__dict__ for c in customers])
+    upsert(
+        conn,
+        schema.crm_sales_order_line,
+        [
+            {
+                "order_number": o.order_number,
+                "order_item_number": o.order_item_number,
+                "customer_id": o.customer_id,
+                "product_code": o.product_code,
+                "service_start_date": o.service_start_date,
+                "service_end_date": o.service_end_date,
+                "amount_cents": int(o.amount * 100),
+                "currency": o.currency,
+                "recognition": o.recognition,
+            }
+            for o in orders
+        ],
+    )

@@ -55,13 +55,19 @@ def run_job(
     progress: Callable[[str], None] = print,
     tags: dict[str, str] | None = None,
     instance: dg.DagsterInstance | None = None,
+    log_level: str = "INFO",
 ) -> JobRun:
     from revrec_pipeline.definitions import build_definitions
 
     job = build_definitions().resolve_job_def(job_name)
     with dagster_instance() if instance is None else _given(instance) as active:
         progress(f"Running {job_name} ...")
-        result = job.execute_in_process(instance=active, raise_on_error=False, tags=tags)
+        result = job.execute_in_process(
+            instance=active,
+            raise_on_error=False,
+            tags=tags,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     run = JobRun(job_name, result.run_id, result.success)
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization

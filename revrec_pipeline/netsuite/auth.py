@@ -7,12 +7,18 @@ timestamp. TBA (OAuth 1.0a) is NetSuite's method until 2027.1; OAuth 2.0 client 
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 import requests
 from requests_oauthlib import OAuth1
 
 from revrec_pipeline.settings import realm_for
+
+# oauthlib logs the consumer key, the token id and the signed Authorization header at DEBUG:
+# keep them out of every log, whatever level a deployment turns on.
+for _name in ("oauthlib", "requests_oauthlib"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class NetSuiteAuth(Protocol):

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, delete
 
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, chunked
+from revrec_pipeline.store.db import RevRecStore, chunked, upsert
 
 NS_DATETIME = "YYYY-MM-DD HH24:MI:SS"
 PY_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -142,8 +142,10 @@ class Extractor:
         zone: ZoneInfo,
         overlap: timedelta = timedelta(hours=1),
         progress: Callable[[str], None] | None = None,
+        min_shard_documents: int = MIN_SHARD_DOCUMENTS,
     ) -> None:
         self.client = client
+        self.min_shard_documents = min_shard_documents
         self.store = store
         self.zone = zone
         self.overlap = overlap
@@ -173,7 +175,7 @@ class Extractor:
             return []
         lo, hi = int(row["lo"]) - 1, int(row["hi"])
         wanted = min(
-            self.client.max_concurrency * SHARDS_PER_SLOT, -(-count // MIN_SHARD_DOCUMENTS)
+            self.client.max_concurrency * SHARDS_PER_SLOT, -(-count // self.min_shard_documents)
         )
         step = max(1, -(-(hi - lo) // max(1, wanted)))
         return [(start, min(start + step, hi)) for start in range(lo, hi, step)]
@@ -292,9 +294,9 @@ class Extractor:
                 kept_ids = [row["id"] for row in keep]
                 dropped_ids = [int(row["id"]) for row in page if not is_pulled(row)]
                 result.removed += delete_documents(conn, dropped_ids)
-                delete_documents(conn, kept_ids)  # lines are replaced whole
-                if keep:
-                    conn.execute(headers_t.insert(), keep)
+                for chunk in chunked(kept_ids, CHUNK):  # lines are replaced whole
+                    conn.execute(delete(lines_t).where(lines_t.c.transaction_id.in_(chunk)))
+                upsert(conn, headers_t, keep)
                 result.upserted += len(keep)
                 pulled.update(kept_ids)
                 for row in page:
@@ -362,9 +364,7 @@ class Extractor:
             latest = watermark
             for page in self.client.query_keyset(query, params, key="id", after=0):
                 rows = [to_row(row, self.zone) for row in page]
-                for chunk in chunked([row["id"] for row in rows], CHUNK):
-                    conn.execute(delete(table).where(table.c.id.in_(chunk)))
-                conn.execute(table.insert(), rows)
+                upsert(conn, table, rows)
                 result.upserted += len(rows)
                 for row in rows:
                     stamp = row["last_modified_at"]

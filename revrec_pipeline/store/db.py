@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from revrec_pipeline.store import schema
@@ -29,6 +30,18 @@ def chunked(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, updating those whose primary key exists (SQLite and PostgreSQL alike)."""
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    keys = [column.name for column in table.primary_key.columns]
+    for batch in chunked(rows, 1000):
+        statement = insert(table).values(batch)
+        updates = {name: statement.excluded[name] for name in batch[0] if name not in keys}
+        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
 
 
 def utcnow() -> datetime:

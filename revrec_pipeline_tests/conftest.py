@@ -1,0 +1,73 @@
+"""Shared fixtures: a real store on SQLite and on PostgreSQL, and the NetSuite sandbox on a
+real socket."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from revrec_pipeline.store import RevRecStore
+from revrec_pipeline.store.db import _engines
+
+POSTGRES_URL_VARIABLE = "REVREC_TEST_POSTGRES_URL"
+
+# Tests must not see the developer's own configuration.
+for _name in list(os.environ):
+    if _name.startswith(("NETSUITE_", "REVREC_")) and _name != POSTGRES_URL_VARIABLE:
+        del os.environ[_name]
+os.environ.pop("DAGSTER_HOME", None)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_VARIABLE) or None
+
+
+@pytest.fixture
+def postgres_database_url() -> Iterator[str]:
+    """A fresh schema on the machine's PostgreSQL, dropped afterwards."""
+    base = postgres_url()
+    if not base:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    try:
+        yield rendered
+    finally:
+        engine = _engines.pop(rendered, None)
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_database_url(tmp_path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'revrec.db'}"
+    yield url
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    """The store's URL, once on SQLite and once on PostgreSQL."""
+    name = "sqlite_database_url" if request.param == "sqlite" else "postgres_database_url"
+    return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def store(database_url) -> RevRecStore:
+    store = RevRecStore(database_url)
+    store.create_all()
+    return store

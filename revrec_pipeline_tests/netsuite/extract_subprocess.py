@@ -1,0 +1,34 @@
+"""Runs a full extraction in its own process, so that a test can SIGKILL it midway."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor
+from revrec_pipeline.netsuite.resource import NetSuiteResource
+from revrec_pipeline.store import RevRecStore
+
+
+def main() -> None:
+    settings = json.loads(os.environ["EXTRACT_SETTINGS"])
+    store = RevRecStore(settings.pop("database_url"))
+    store.create_all()
+    resource = NetSuiteResource(**settings)
+    extractor = Extractor(
+        resource.get_client(), store, ZoneInfo(resource.timezone), overlap=timedelta(minutes=60)
+    )
+    print("started", flush=True)
+    extractor.extract_customers()
+    extractor.extract_items()
+    extractor.extract_currencies()
+    extractor.extract_transactions(INVOICE)
+    extractor.extract_transactions(CREDIT_MEMO)
+    print("finished", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

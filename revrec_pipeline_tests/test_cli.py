@@ -1,0 +1,73 @@
+"""The `revrec` command against the sandbox: connect, status, help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from revrec_pipeline.cli import main
+from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
+
+
+@pytest.fixture
+def sandbox_env(monkeypatch, tmp_path):
+    with NetSuiteSandbox(SandboxConfig(), generate_dataset(seed=1, size="tiny")) as sb:
+        config = sb.config
+        for name, value in {
+            "NETSUITE_ACCOUNT_ID": config.account_id,
+            "NETSUITE_BASE_URL": sb.url,
+            "NETSUITE_TIMEZONE": config.timezone,
+            "NETSUITE_CONSUMER_KEY": config.consumer_key,
+            "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
+            "NETSUITE_TOKEN_ID": config.token_id,
+            "NETSUITE_TOKEN_SECRET": config.token_secret,
+            "REVREC_HOME": str(tmp_path / "home"),
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield sb
+
+
+def test_connect_success(sandbox_env, capsys):
+    assert main(["connect"]) == 0
+    out = capsys.readouterr().out
+    assert "invoices" in out and "journal entries" in out
+    assert "Connected to NetSuite account 1234567_SB1: every permission checked works." in out
+
+
+def test_connect_wrong_secret(sandbox_env, monkeypatch, capsys):
+    monkeypatch.setenv("NETSUITE_TOKEN_SECRET", "definitely-wrong-9d8e")
+    assert main(["connect"]) == 1
+    captured = capsys.readouterr()
+    assert (
+        "revrec: NetSuite rejected the credentials for account 1234567_SB1 (INVALID_LOGIN)"
+        in captured.err
+    )
+    assert "definitely-wrong-9d8e" not in captured.out + captured.err
+
+
+def test_connect_without_credentials_names_them(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("REVREC_HOME", str(tmp_path))
+    assert main(["connect"]) == 1
+    err = capsys.readouterr().err
+    assert "NETSUITE_ACCOUNT_ID, NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET" in err
+
+
+def test_sync_then_status(sandbox_env, capsys):
+    assert main(["sync"]) == 0
+    assert "invoice_sync_job succeeded" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "transactions:CustInvc" in out
+
+
+def test_help_explains_every_command():
+    out = subprocess.run(
+        [sys.executable, "-m", "revrec_pipeline", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for command in ("demo", "sandbox", "connect", "crm", "sync", "status"):
+        assert command in out
