@@ -10,8 +10,11 @@ INVOICE_SYNC_JOB = "invoice_sync_job"
 
 invoice_sync_job = dg.define_asset_job(
     INVOICE_SYNC_JOB,
-    selection=dg.AssetSelection.groups("netsuite"),
-    description="Pull NetSuite customers, items, invoices and credit memos into the RevRec store.",
+    selection=dg.AssetSelection.groups("netsuite", "crm", "billing"),
+    description=(
+        "Pull NetSuite invoices and credit memos, build the billing schedule, pending data and "
+        "recon, load the schedule once a period is set, and write the job's workbook."
+    ),
 )
 
 

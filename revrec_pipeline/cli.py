@@ -82,6 +82,51 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_period_set(args: argparse.Namespace) -> int:
+    from revrec_pipeline.store.invoices import set_go_live
+
+    set_go_live(_store(), args.period)
+    _print(
+        f"First accounting period set to {args.period}: from now on invoice jobs load the billing "
+        "schedule into the store automatically (sync jobs)."
+    )
+    return 0
+
+
+def cmd_import_bulk(args: argparse.Namespace) -> int:
+    from revrec_pipeline.invoices.bulk_import import read_billing_schedule
+    from revrec_pipeline.store.invoices import import_bulk
+
+    _print(f"Validating {args.file} ...")
+    billing = read_billing_schedule(args.file)
+    result, job_id = import_bulk(_store(), billing, str(args.file.resolve()))
+    _print(
+        f"Loaded {result.upserted:,} billing lines from {args.file.name} (job {job_id}); "
+        f"removed {result.deleted:,} lines no longer in the workbook."
+    )
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from revrec_pipeline.store.invoices import list_jobs
+
+    jobs = list_jobs(_store(), limit=args.limit)
+    if not jobs:
+        _print("No invoice jobs yet: run `revrec sync` (or `revrec demo`).")
+        return 0
+    _print(
+        f"{'job':>5}  {'when (UTC)':19}  {'kind':11} {'billing':>9} {'pending':>8} "
+        f"{'recon':10}  file"
+    )
+    for job in jobs:
+        _print(
+            f"{job['id']:>5}  {job['created_at']:%Y-%m-%d %H:%M:%S}  {job['kind']:11} "
+            f"{job['billing_lines']:>9,} {job['pending_lines']:>8,} {job['recon_status']:10}  "
+            f"{job['file'] or '-'}"
+        )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from revrec_pipeline.demo import run_demo
 
@@ -194,9 +239,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one clear sentence, no traceback, for every known failure
         from revrec_pipeline.crm import CrmFileError
+        from revrec_pipeline.invoices.bulk_import import WorkbookError
         from revrec_pipeline.netsuite.errors import NetSuiteError
+        from revrec_pipeline.store.invoices import PeriodError
 
-        if isinstance(exc, ConfigurationError | CrmFileError | NetSuiteError | CommandError):
+        known = (
+            ConfigurationError,
+            CrmFileError,
+            NetSuiteError,
+            CommandError,
+            WorkbookError,
+            PeriodError,
+        )
+        if isinstance(exc, known):
             print(f"revrec: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         raise

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from revrec_pipeline.assets.billing import billing_assets
+from revrec_pipeline.assets.crm import crm_assets
 from revrec_pipeline.assets.netsuite import netsuite_assets
 from revrec_pipeline.automation import build_schedules, invoice_sync_job
 from revrec_pipeline.resources import build_resources
@@ -17,7 +19,7 @@ from revrec_pipeline.settings import Settings, load_dotenv_file, load_settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
-        assets=[*netsuite_assets],
+        assets=[*netsuite_assets, *crm_assets, *billing_assets],
         jobs=[invoice_sync_job],
         schedules=build_schedules(settings),
         resources=build_resources(settings),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -25,6 +26,49 @@ def _fresh_folder(folder: Path) -> Path:
     return folder
 
 
+GO_LIVE_PERIOD = "2026-10"  # the sandbox's data runs to October 2026
+
+
+def _run(run_job, job_name: str, progress):
+    run = run_job(job_name, progress=progress)
+    if not run.success:
+        progress(run.summary())
+        return None
+    return run
+
+
+def _print_extract(run, progress) -> None:
+    progress("Pulled from NetSuite:")
+    for asset, meta in sorted(run.materializations.items()):
+        if asset.startswith("netsuite_"):
+            progress(
+                f"  {asset:24} {meta.get('rows_upserted', 0):>8,} rows "
+                f"{meta.get('lines', 0):>9,} lines {meta.get('requests', 0):>6,} requests  "
+                f"watermark {meta.get('watermark_utc')} UTC"
+            )
+
+
+def _recon_summary_text(workbook: Path) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook, read_only=True)
+    try:
+        rows = list(book["ReconSummary_Invoice"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = rows[0] if rows else ()
+    money = {i for i, h in enumerate(header) if "Amount" in str(h) or h == "Difference"}
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [
+            f"{v:>14,.2f}" if index and i in money else f"{v!s:>14}" for i, v in enumerate(row)
+        ]
+        lines.append("  " + " ".join(cells))
+        if index == 0:
+            lines.append("  " + "-" * (15 * len(row)))
+    return "\n".join(lines)
+
+
 def run_demo(
     size: int | str = "small",
     seed: int = 42,
@@ -32,9 +76,11 @@ def run_demo(
     progress: Callable[[str], None] = print,
 ) -> int:
     from revrec_pipeline.crm import import_crm_files
+    from revrec_pipeline.invoices.bulk_import import read_billing_schedule
     from revrec_pipeline.runner import run_job
     from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
     from revrec_pipeline.store import RevRecStore
+    from revrec_pipeline.store.invoices import import_bulk, set_go_live
 
     folder = _fresh_folder(Path(home) if home else load_settings().home / "demo").resolve()
     started = time.monotonic()
@@ -56,6 +102,15 @@ def run_demo(
                 "NETSUITE_TOKEN_ID": config.token_id,
                 "NETSUITE_TOKEN_SECRET": config.token_secret,
                 "REVREC_HOME": str(folder),
+                # Show product exclusion at work on the sandbox's legacy item.
+                "REVREC_EXCLUDE_PRODUCTS": json.dumps(
+                    {
+                        "product": {
+                            "name": "Name",
+                            "values": [dataset.manifest["excluded_item_name"]],
+                        }
+                    }
+                ),
             }
         )
         settings = load_settings()
@@ -65,23 +120,35 @@ def run_demo(
         customers, orders = import_crm_files(store, Path(customers_csv), Path(orders_csv))
         progress(f"Loaded sample CRM data: {customers} customers, {orders} sales order lines.")
 
-        run = run_job("invoice_sync_job", progress=progress)
-        if not run.success:
-            progress(run.summary())
+        # 1. Before go-live a job is a conversion: it writes a workbook to review, loads nothing.
+        conversion = _run(run_job, "invoice_sync_job", progress)
+        if conversion is None:
             return 1
-        progress("")
-        progress("Pulled from NetSuite:")
-        for asset, meta in sorted(run.materializations.items()):
-            progress(
-                f"  {asset:24} {meta.get('rows_upserted', 0):>8,} upserted "
-                f"{meta.get('lines', 0):>9,} lines {meta.get('deleted_in_netsuite', 0):>5,} deleted "
-                f"{meta.get('requests', 0):>6,} requests  watermark {meta.get('watermark_utc')} UTC"
-            )
+        _print_extract(conversion, progress)
+        conversion_file = Path(conversion.materializations["invoice_workbook"]["path"])
+        progress(f"Conversion workbook to review: {conversion_file}")
+
+        # 2. The reviewed workbook is loaded, the first period is set: from now on jobs sync.
+        billing = read_billing_schedule(conversion_file)
+        loaded, _ = import_bulk(store, billing, str(conversion_file))
+        progress(f"import-bulk loaded {loaded.upserted:,} billing lines.")
+        set_go_live(store, GO_LIVE_PERIOD)
+        progress(f"First accounting period set to {GO_LIVE_PERIOD}.")
+
+        # 3. A sync job: loads the billing schedule automatically and must reconcile.
+        sync = _run(run_job, "invoice_sync_job", progress)
+        if sync is None:
+            return 1
+        workbook = sync.materializations["invoice_workbook"]["path"]
         stats = sandbox.stats
         progress(
             f"Sandbox served {stats.requests:,} requests (most in flight at once: "
             f"{stats.max_in_flight}, 429s: {stats.rejected_429})."
         )
+    progress("")
+    progress(f"Workbook: {workbook}")
+    progress("Recon summary (ReconSummary_Invoice):")
+    progress(_recon_summary_text(Path(workbook)))
     progress(f"Store: {settings.database_url}")
     progress(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

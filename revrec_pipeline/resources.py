@@ -30,4 +30,27 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         if os.environ.get("REVREC_DATABASE_URL")
         else settings.database_url
     )
-    return {"netsuite": netsuite, "store": StoreResource(database_url=database_url)}
+    invoice_settings = InvoiceSettingsResource(
+        home=str(settings.home),
+        use_customer_name_mapping=settings.use_customer_name_mapping,
+        exclude_products=os.environ.get("REVREC_EXCLUDE_PRODUCTS", ""),
+    )
+    return {
+        "netsuite": netsuite,
+        "store": StoreResource(database_url=database_url),
+        "invoice_settings": invoice_settings,
+    }
+
+
+class InvoiceSettingsResource(dg.ConfigurableResource):
+    """The invoice flow's settings (SPEC §2): where job files go, how customers match, which
+    products are excluded (the exact JSON of REVREC_EXCLUDE_PRODUCTS)."""
+
+    home: str
+    use_customer_name_mapping: bool = True
+    exclude_products: str = ""
+
+    def exclusion(self):
+        from revrec_pipeline.settings import parse_exclude_products
+
+        return parse_exclude_products(self.exclude_products)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     Numeric,
     String,
@@ -125,4 +126,61 @@ crm_sales_order_line = Table(
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("recognition", String(16), nullable=False),
+)
+
+# -- invoice flow (SPEC §6) ----------------------------------------------------------------------
+
+# The billing schedule loaded into RevRec: one row per NetSuite item line.
+billing_schedule_line = Table(
+    "billing_schedule_line",
+    metadata,
+    Column("netsuite_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("line_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("netsuite_customer_id", BigInteger, nullable=False),
+    Column("netsuite_customer_name", String(512)),
+    Column("customer_id", String(255), nullable=False),
+    Column("customer_name", String(512)),
+    Column("document_type", String(32), nullable=False),
+    Column("document_number", String(64)),
+    Column("document_date", Date, nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("product_code", String(255)),
+    Column("product_name", String(512)),
+    Column("quantity", Numeric(24, 8)),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3)),
+    Column("service_start_date", Date),
+    Column("service_end_date", Date),
+    Column("status", String(32)),
+    Column("source", String(16), nullable=False),  # sync / import-bulk
+    Column("loaded_at", DateTime, nullable=False),
+    Index("ix_billing_schedule_line_customer_period", "customer_id", "period"),
+)
+
+# Accounting periods YYYY-MM: the first one set is go-live (SPEC §7).
+accounting_period = Table(
+    "accounting_period",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("status", String(8), nullable=False),  # open / closed
+    Column("opened_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+)
+
+# One row per invoice job (sync run, conversion run or bulk import): `revrec jobs`.
+invoice_job = Table(
+    "invoice_job",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("run_id", String(64)),
+    Column("kind", String(16), nullable=False),  # conversion / sync / import-bulk
+    Column("created_at", DateTime, nullable=False),
+    Column("billing_lines", BigInteger, nullable=False),
+    Column("pending_lines", BigInteger, nullable=False),
+    Column("excluded_cents", BigInteger, nullable=False),
+    Column("recon_status", String(16), nullable=False),  # OK / DIFFERENCE / n/a
+    Column("recon_difference_cents", BigInteger, nullable=False),
+    Column("file", Text),
 )

@@ -1,0 +1,2 @@
+"""Pure invoice-flow logic (no Dagster, no I/O): matching, billing schedule, pending data,
+recon; and the workbook writer and reader."""

@@ -1,0 +1,102 @@
+"""Invoice reconciliation (SPEC §6): per period and customer, and per period,
+
+    NetSuite Amount = RevRec Amount + Pending Amount + Excluded Amount + Difference
+
+with Status OK exactly when Difference is 0. Integer cents throughout: no float tolerance.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+KEY = ["period", "netsuite_customer_id", "currency"]
+AMOUNTS = ["netsuite_cents", "revrec_cents", "pending_cents", "excluded_cents", "difference_cents"]
+DETAIL_COLUMNS = [
+    "period",
+    "netsuite_customer_id",
+    "netsuite_customer_name",
+    "customer_id",
+    "currency",
+    *AMOUNTS,
+    "status",
+]
+SUMMARY_COLUMNS = ["period", "currency", *AMOUNTS, "customers", "status"]
+
+
+def _sum(frame: pd.DataFrame, name: str) -> pd.Series:
+    return (
+        frame.reindex(columns=[*KEY, "amount_cents"])
+        .groupby(KEY)["amount_cents"]
+        .sum()
+        .rename(name)
+    )
+
+
+def recon_details(all_lines: pd.DataFrame, revrec_lines: pd.DataFrame) -> pd.DataFrame:
+    """`all_lines`: classify_lines().all_lines (NetSuite's truth, with each line's class);
+    `revrec_lines`: the billing lines the RevRec store holds (period, netsuite_customer_id,
+    currency, amount_cents)."""
+    parts = [
+        _sum(all_lines, "netsuite_cents"),
+        _sum(revrec_lines, "revrec_cents"),
+        _sum(all_lines[all_lines["class"] == "pending"], "pending_cents"),
+        _sum(all_lines[all_lines["class"] == "excluded"], "excluded_cents"),
+    ]
+    combined = pd.concat(parts, axis=1).fillna(0).astype("int64")
+    combined.index.names = KEY
+    details = combined.reset_index()
+    if details.empty:
+        return pd.DataFrame(columns=DETAIL_COLUMNS)
+    details["difference_cents"] = (
+        details["netsuite_cents"]
+        - details["revrec_cents"]
+        - details["pending_cents"]
+        - details["excluded_cents"]
+    )
+    names = (
+        pd.concat(
+            [
+                all_lines[["netsuite_customer_id", "netsuite_customer_name", "customer_id"]],
+                revrec_lines.reindex(
+                    columns=["netsuite_customer_id", "netsuite_customer_name", "customer_id"]
+                ),
+            ]
+        )
+        .drop_duplicates("netsuite_customer_id")
+        .set_index("netsuite_customer_id")
+    )
+    details["netsuite_customer_name"] = details["netsuite_customer_id"].map(
+        names["netsuite_customer_name"]
+    )
+    details["customer_id"] = details["netsuite_customer_id"].map(names["customer_id"])
+    details["status"] = details["difference_cents"].map(lambda d: "OK" if d == 0 else "DIFFERENCE")
+    return details[DETAIL_COLUMNS].sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def recon_summary(details: pd.DataFrame) -> pd.DataFrame:
+    if details.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    grouped = details.groupby(["period", "currency"])
+    summary = grouped[AMOUNTS].sum().astype("int64")
+    summary["customers"] = grouped.size()
+    summary = summary.reset_index()
+    summary["status"] = summary["difference_cents"].map(lambda d: "OK" if d == 0 else "DIFFERENCE")
+    return summary[SUMMARY_COLUMNS]
+
+
+def failing_rows(details: pd.DataFrame) -> pd.DataFrame:
+    return details[details["difference_cents"] != 0]
+
+
+def describe_differences(details: pd.DataFrame, limit: int = 20) -> str:
+    """One sentence naming the offending customers and periods (for the blocking check)."""
+    bad = failing_rows(details)
+    if bad.empty:
+        return "Every period and customer reconciles (difference 0)."
+    items = [
+        f"{r.period} {r.netsuite_customer_name or r.netsuite_customer_id} ({r.currency}) "
+        f"{r.difference_cents / 100:+,.2f}"
+        for r in bad.head(limit).itertuples()
+    ]
+    more = f" and {len(bad) - limit} more" if len(bad) > limit else ""
+    return f"Recon difference in {len(bad)} period/customer row(s): {'; '.join(items)}{more}."
