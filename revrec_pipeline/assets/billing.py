@@ -215,7 +215,7 @@ def invoice_workbook(
     db = store.get_store()
     with db.read() as conn:
         mode = SYNC if go_live_period(conn) else CONVERSION
-    path = workbook_path(invoice_settings.home, mode, context.run_id)
+    path = workbook_path(invoice_settings.home, mode, context.run.run_id)
     sheets = write_workbook(
         path,
         {
@@ -234,7 +234,7 @@ def invoice_workbook(
     with db.write() as conn:
         job_id = record_job(
             conn,
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             kind=mode,
             billing_lines=len(billing_schedule),
             pending_lines=len(pending_data),

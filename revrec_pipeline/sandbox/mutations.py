@@ -1,0 +1,319 @@
+"""Data helpers for tests: change NetSuite data the way users do in the UI.
+
+Every change stamps `lastmodifieddate` (account-local wall time) so incremental extracts see it;
+line changes also bump their header, as NetSuite does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+_CENT = Decimal("0.01")
+_ITEM_LINE = "mainline = 'F' AND taxline = 'F'"
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP)
+
+
+class DataMutations:
+    """Mixed into NetSuiteSandbox; relies on its `_conn`, `_write_lock`, `_stamp`, `_update`."""
+
+    # --- transactions -------------------------------------------------------------------
+
+    def update_transaction(
+        self, tran_id: int, modified_at: datetime | None = None, **header_fields
+    ):
+        fields = {**header_fields, "lastmodifieddate": self._stamp(modified_at)}
+        self._update("transaction", "id = ?", (tran_id,), fields)
+
+    def update_line(
+        self, tran_id: int, line_id: int, modified_at: datetime | None = None, **line_fields
+    ) -> None:
+        stamp = self._stamp(modified_at)
+        fields = {**line_fields, "linelastmodifieddate": stamp}
+        self._update("transactionline", '"transaction" = ? AND id = ?', (tran_id, line_id), fields)
+        self.update_transaction(tran_id, modified_at=datetime.fromisoformat(stamp))
+
+    def delete_line(self, tran_id: int, line_id: int, modified_at: datetime | None = None) -> None:
+        with self._write_lock, self._conn() as conn:
+            cursor = conn.execute(
+                'DELETE FROM transactionline WHERE "transaction" = ? AND id = ?', (tran_id, line_id)
+            )
+            if cursor.rowcount == 0:
+                raise KeyError(f"transaction {tran_id} has no line {line_id}")
+        self.update_transaction(tran_id, modified_at=modified_at)
+
+    def delete_transaction(self, tran_id: int, deleted_at: datetime | None = None) -> None:
+        """Remove header and lines and log it in DeletedRecord under its record-type id."""
+        stamp = self._stamp(deleted_at)
+        with self._write_lock, self._conn() as conn:
+            row = conn.execute(
+                'SELECT recordtype, tranid, externalid FROM "transaction" WHERE id = ?', (tran_id,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no transaction {tran_id}")
+            conn.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
+            conn.execute('DELETE FROM "transaction" WHERE id = ?', (tran_id,))
+            conn.execute(
+                "INSERT INTO deletedrecord (recordid, type, name, externalid, deleteddate, context,"
+                " deletedby, iscustomrecord) VALUES (?, ?, ?, ?, ?, 'UI', -5, 'F')",
+                (tran_id, row[0], f"#{row[1]}", row[2], stamp),
+            )
+
+    def add_invoice(
+        self,
+        customer_id: int,
+        lines: list[dict],
+        trandate: date,
+        currency: str | int = "USD",
+        modified_at: datetime | None = None,
+        **header,
+    ) -> int:
+        """A posting invoice: mainline, item lines (negative, GL view) and a tax line."""
+        return self._add_document(
+            "CustInvc", customer_id, lines, trandate, currency, modified_at, None, header
+        )
+
+    def add_credit_memo(
+        self,
+        customer_id: int,
+        lines: list[dict],
+        trandate: date,
+        created_from: int | None = None,
+        currency: str | int = "USD",
+        modified_at: datetime | None = None,
+        **header,
+    ) -> int:
+        """A credit memo: item lines positive, mainline negative (mirror of an invoice)."""
+        return self._add_document(
+            "CustCred", customer_id, lines, trandate, currency, modified_at, created_from, header
+        )
+
+    def _add_document(
+        self, kind, customer_id, lines, trandate, currency, modified_at, created_from, header
+    ) -> int:
+        stamp = self._stamp(modified_at)
+        sign = Decimal(-1 if kind == "CustInvc" else 1)
+        tax = _cents(header.pop("tax", 0))
+        with self._write_lock, self._conn() as conn:
+            cur_id, rate = self._currency(conn, currency)
+            rate = float(header.pop("exchangerate", rate))
+            tran_id = self._next_id(conn, "transaction", "type <> 'customer'")
+            items = {r[1]: r for r in conn.execute("SELECT id, itemid, itemtype FROM item")}
+            items.update({r[0]: r for r in list(items.values())})
+            body = [self._line_row(ln, sign, items) for ln in lines]
+            tax_item = next(r for r in items.values() if r[2] == "TaxGroup")
+            body.append(
+                {
+                    "item": tax_item[0],
+                    "itemtype": "TaxGroup",
+                    "taxline": "T",
+                    "cents": sign * tax,
+                    "account": 70,
+                    "memo": "Sales Tax",
+                }
+            )
+            main = -sum((b["cents"] for b in body), Decimal(0))
+            number = conn.execute(
+                'SELECT COUNT(*) + 1 FROM "transaction" WHERE type = ?', (kind,)
+            ).fetchone()[0]
+            tranid = header.pop("tranid", f"{'INV' if kind == 'CustInvc' else 'CM'}-T{number:05d}")
+            row = {
+                "id": tran_id,
+                "tranid": tranid,
+                "transactionnumber": tranid,
+                "type": kind,
+                "recordtype": "invoice" if kind == "CustInvc" else "creditmemo",
+                "trandate": f"{trandate.isoformat()} 00:00:00",
+                "entity": customer_id,
+                "status": "A",
+                "currency": cur_id,
+                "exchangerate": rate,
+                "foreigntotal": float(main),
+                "posting": "T",
+                "voided": "F",
+                "createdfrom": created_from,
+                "approvalstatus": 2,
+                "postingperiod": self._period(conn, trandate),
+                "subsidiary": 1,
+                "createddate": stamp,
+                "lastmodifieddate": stamp,
+            }
+            row.update({k.lower(): _plain(v) for k, v in header.items()})
+            _insert(conn, "transaction", row)
+            mainline = {"item": None, "itemtype": None, "taxline": "F", "cents": main, "account": 1}
+            for n, line in enumerate([mainline, *body]):
+                _insert(conn, "transactionline", _line_db(line, n, row, stamp))
+        return tran_id
+
+    @staticmethod
+    def _line_row(line: dict, sign: Decimal, items: dict) -> dict:
+        item = items[line["item"]]
+        qty = Decimal(str(line.get("quantity", 1)))
+        amount = _cents(line["amount"])
+        out = {
+            "item": item[0],
+            "itemtype": item[2],
+            "taxline": "F",
+            "cents": sign * amount,
+            "quantity": float(sign * qty) if item[2] != "Discount" else None,
+            "rate": float(line.get("rate", amount / qty if qty else amount)),
+            "start": line.get("start"),
+            "end": line.get("end"),
+            "memo": line.get("memo"),
+            "account": line.get("account", 58),
+        }
+        if item[2] == "Discount":
+            out["cents"] = -sign * amount  # a discount carries the opposite sign
+        for seg in ("department", "class", "location"):
+            out[seg] = line.get(seg, 1)
+        return out
+
+    @staticmethod
+    def _currency(conn, currency) -> tuple[int, float]:
+        column = "id" if isinstance(currency, int) else "symbol"
+        row = conn.execute(
+            f"SELECT id, exchangerate FROM currency WHERE {column} = ?", (currency,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"unknown currency {currency!r}")
+        return row[0], row[1]
+
+    @staticmethod
+    def _period(conn, day: date) -> int | None:
+        row = conn.execute(
+            "SELECT id FROM accountingperiod WHERE isquarter = 'F' AND isyear = 'F' "
+            "AND startdate <= ? AND enddate >= ?",
+            (f"{day} 00:00:00", f"{day} 00:00:00"),
+        ).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def _next_id(conn, table: str, deleted_filter: str) -> int:
+        return conn.execute(
+            f'SELECT MAX(m) + 1 FROM (SELECT MAX(id) AS m FROM "{table}" UNION ALL '
+            f"SELECT MAX(recordid) FROM deletedrecord WHERE {deleted_filter} UNION ALL SELECT 100)"
+        ).fetchone()[0]
+
+    # --- customers ----------------------------------------------------------------------
+
+    def update_customer(self, customer_id: int, modified_at: datetime | None = None, **fields):
+        self._update(
+            "customer",
+            "id = ?",
+            (customer_id,),
+            {**fields, "lastmodifieddate": self._stamp(modified_at)},
+        )
+
+    def add_customer(
+        self,
+        companyname: str | None = None,
+        firstname: str | None = None,
+        lastname: str | None = None,
+        externalid: str | None = None,
+        modified_at: datetime | None = None,
+        **fields,
+    ) -> int:
+        """A company (companyname) or an individual (firstname + lastname)."""
+        stamp = self._stamp(modified_at)
+        person = companyname is None
+        with self._write_lock, self._conn() as conn:
+            cid = self._next_id(conn, "customer", "type = 'customer'")
+            row = {
+                "id": cid,
+                "entityid": f"C{cid:05d}",
+                "companyname": companyname,
+                "altname": companyname if not person else f"{firstname} {lastname}",
+                "isperson": "T" if person else "F",
+                "firstname": firstname,
+                "lastname": lastname,
+                "externalid": externalid,
+                "currency": 1,
+                "subsidiary": 1,
+                "isinactive": "F",
+                "datecreated": stamp,
+                "lastmodifieddate": stamp,
+            }
+            row.update({k.lower(): _plain(v) for k, v in fields.items()})
+            _insert(conn, "customer", row)
+        return cid
+
+    def delete_customer(self, customer_id: int, deleted_at: datetime | None = None) -> None:
+        stamp = self._stamp(deleted_at)
+        with self._write_lock, self._conn() as conn:
+            row = conn.execute(
+                "SELECT altname, externalid FROM customer WHERE id = ?", (customer_id,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no customer {customer_id}")
+            conn.execute("DELETE FROM customer WHERE id = ?", (customer_id,))
+            conn.execute(
+                "INSERT INTO deletedrecord (recordid, type, name, externalid, deleteddate, context,"
+                " deletedby, iscustomrecord) VALUES (?, 'customer', ?, ?, ?, 'UI', -5, 'F')",
+                (customer_id, row[0], row[1], stamp),
+            )
+
+    # --- periods ------------------------------------------------------------------------
+
+    def set_period_closed(self, period: str, closed: bool = True) -> None:
+        """Close (or reopen) a month: 'Oct 2026' or '2026-10'."""
+        flag = "T" if closed else "F"
+        if len(period) == 7 and period[4] == "-":
+            where, key = "substr(startdate, 1, 7) = ?", period
+        else:
+            where, key = "periodname = ?", period
+        self._update(
+            "accountingperiod",
+            f"isquarter = 'F' AND isyear = 'F' AND {where}",
+            (key,),
+            {"closed": flag, "alllocked": flag, "arlocked": flag, "aplocked": flag},
+        )
+
+
+def _plain(value):
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return f"{value.isoformat()} 00:00:00"
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _insert(conn, table: str, row: dict) -> None:
+    cols = ", ".join(f'"{k}"' for k in row)
+    conn.execute(
+        f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(row))})', list(row.values())
+    )
+
+
+def _line_db(line: dict, n: int, header: dict, stamp: str) -> dict:
+    cents = line["cents"]
+    return {
+        "transaction": header["id"],
+        "id": n,
+        "linesequencenumber": n,
+        "mainline": "T" if n == 0 else "F",
+        "taxline": line["taxline"],
+        "item": line["item"],
+        "itemtype": line["itemtype"],
+        "quantity": line.get("quantity"),
+        "rate": line.get("rate"),
+        "netamount": float((cents * Decimal(str(header["exchangerate"]))).quantize(_CENT)),
+        "foreignamount": float(cents),
+        "account": line.get("account"),
+        "memo": line.get("memo"),
+        "entity": header["entity"],
+        "subsidiary": 1,
+        "department": line.get("department"),
+        "class": line.get("class"),
+        "location": line.get("location"),
+        "createdfrom": header["createdfrom"],
+        "revrecstartdate": _plain(line.get("start")),
+        "revrecenddate": _plain(line.get("end")),
+        "linelastmodifieddate": stamp,
+    }

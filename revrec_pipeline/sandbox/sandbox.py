@@ -1,0 +1,413 @@
+"""NetSuiteSandbox: lifecycle, governance, fault switches and data helpers for tests."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import tempfile
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from . import journals
+from .config import SandboxConfig, SandboxStats
+from .db import connect, get_meta
+from .generator import Dataset, generate_dataset
+from .loader import load_dataset
+from .mutations import DataMutations, _plain
+from .oauth import NonceCache
+from .server import Request, Response, SandboxHTTPServer, admin, authenticate, error, route, sleep
+
+TOO_MANY = "Concurrent request limit exceeded. Request blocked."
+CONFIG_KNOBS = {
+    "latency_ms": int,
+    "fault_rate": float,
+    "max_concurrency": int,
+    "row_cap": int,
+    "fault_seed": int,
+    "timestamp_window_s": int,
+}
+
+
+class NetSuiteSandbox(DataMutations):
+    """A local NetSuite REST account backed by SQLite (see SPEC §9)."""
+
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        dataset: Dataset | None = None,
+        db_path: str | None = None,
+    ) -> None:
+        self.config = config or SandboxConfig()
+        self.dataset = dataset
+        self._tmpdir: str | None = None
+        if db_path is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="netsuite-sandbox-")
+            weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
+            db_path = os.path.join(self._tmpdir, "netsuite.db")
+        self.db_path = str(db_path)
+        if dataset is not None or not _is_loaded(self.db_path):
+            self.dataset = dataset or generate_dataset()
+            for stale in (self.db_path, f"{self.db_path}-wal", f"{self.db_path}-shm"):
+                if os.path.exists(stale):
+                    os.remove(stale)
+            load_dataset(self.db_path, self.dataset)
+        with self._conn() as conn:
+            self.manifest: dict = get_meta(conn, "manifest", {})
+        self.nonces = NonceCache()
+        self.login_audit_trail: list[tuple[datetime, str]] = []
+        self.stats = SandboxStats()
+        self._lock = threading.Lock()  # stats, in-flight count and fault queues
+        self._write_lock = threading.Lock()  # one writer at a time, like a record lock
+        self._in_flight = 0
+        self._fail_queue: deque[int] = deque()
+        self._hang_queue: deque[float] = deque()
+        self._journal_faults: dict[str, list] = {}
+        self._rng: tuple[int, random.Random] | None = None
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> NetSuiteSandbox:
+        self._server = SandboxHTTPServer((host, port), self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            name="netsuite-sandbox",
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def close(self) -> None:
+        """Stop and delete the temporary database (a given db_path is kept)."""
+        self.stop()
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> NetSuiteSandbox:
+        return self.start() if self._server is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- request pipeline ---------------------------------------------------------------
+
+    def handle(self, req: Request) -> Response:
+        if req.path.startswith("/sandbox/v1/"):
+            return admin(self, req)
+        if not self._enter():
+            return self._finish(error(429, TOO_MANY, "CONCURRENCY_LIMIT_EXCEEDED"))
+        try:
+            response = self._process(req)
+        except Exception as exc:
+            response = error(
+                500, f"An unexpected error occurred: {type(exc).__name__}.", "UNEXPECTED_ERROR"
+            )
+        finally:
+            # Free the slot before answering, so a client that waits for its answer never
+            # collides with its own previous request.
+            with self._lock:
+                self._in_flight -= 1
+        return self._finish(response)
+
+    def _enter(self) -> bool:
+        with self._lock:
+            self._in_flight += 1
+            self.stats.requests += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
+            if self._in_flight > self.config.max_concurrency:
+                self._in_flight -= 1
+                self.stats.rejected_429 += 1
+                return False
+            return True
+
+    def _finish(self, response: Response) -> Response:
+        with self._lock:
+            self.stats.by_status[response.status] = self.stats.by_status.get(response.status, 0) + 1
+        return response
+
+    def _process(self, req: Request) -> Response:
+        injected = self._injected_fault()
+        if injected is not None:
+            return injected
+        sleep(self.config.latency_ms / 1000)
+        denied = authenticate(self, req)
+        return denied or route(self, req)
+
+    def _injected_fault(self) -> Response | None:
+        # Queued failures come first; a request that fails does not also hang, so
+        # fail_next(2) + hang_next(1) means three bad attempts in a row.
+        with self._lock:
+            status = self._fail_queue.popleft() if self._fail_queue else None
+            hang = self._hang_queue.popleft() if status is None and self._hang_queue else 0.0
+            if status is None and not hang and self.config.fault_rate > 0:
+                if self._rng is None or self._rng[0] != self.config.fault_seed:
+                    self._rng = (self.config.fault_seed, random.Random(self.config.fault_seed))
+                if self._rng[1].random() < self.config.fault_rate:
+                    status = self._rng[1].choice([500, 502, 503])
+            if status is not None:
+                self.stats.injected_faults += 1
+        sleep(hang)
+        if status is None:
+            return None
+        return error(
+            status,
+            "An unexpected error has occurred. Error ID: sandbox-injected-fault",
+            "UNEXPECTED_ERROR",
+        )
+
+    def count(self, stat: str) -> None:
+        with self._lock:
+            setattr(self.stats, stat, getattr(self.stats, stat) + 1)
+
+    def audit(self, reason: str) -> None:
+        with self._lock:
+            self.login_audit_trail.append((datetime.now(UTC), reason))
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.stats = SandboxStats()
+
+    def apply_config(self, changes: dict) -> None:
+        unknown = set(changes) - set(CONFIG_KNOBS)
+        if unknown:
+            raise ValueError(f"Unknown config keys: {', '.join(sorted(unknown))}")
+        for key, value in changes.items():
+            setattr(self.config, key, CONFIG_KNOBS[key](value))
+
+    # --- fault switches -----------------------------------------------------------------
+
+    def fail_next(self, n: int, status: int = 503) -> None:
+        with self._lock:
+            self._fail_queue.extend([status] * n)
+
+    def hang_next(self, n: int, seconds: float) -> None:
+        with self._lock:
+            self._hang_queue.extend([seconds] * n)
+
+    def fail_journal(
+        self, external_id: str, status: int = 500, times: int = 1, after_commit: bool = False
+    ) -> None:
+        """Journal writes for that external id fail `times` times; with after_commit the
+        entry is saved first and only the answer is lost (what a timeout looks like)."""
+        with self._lock:
+            self._journal_faults[external_id] = [status, times, after_commit]
+
+    def _journal_fault(self, external_id: str | None) -> _JournalFault | None:
+        with self._lock:
+            fault = self._journal_faults.get(external_id or "")
+            if not fault or fault[1] <= 0:
+                return None
+            fault[1] -= 1
+            self.stats.injected_faults += 1
+            return _JournalFault(fault[0], fault[2])
+
+    # --- journals -----------------------------------------------------------------------
+
+    def write_journal(
+        self, body: dict, ident: str | None, create_only: bool, replace: bool, upsert: bool
+    ) -> int:
+        """Validate and store one journal request; returns the internal id."""
+        by_eid = bool(ident) and ident.lower().startswith("eid:")
+        external_id = (ident[4:] if by_eid else None) or body.get("externalId")
+        fault = self._journal_fault(external_id)
+        if fault and not fault.after_commit:
+            raise fault.error()
+        with self._write_lock, self._conn() as conn:
+            internal_id = self._write_journal(
+                conn, body, ident, external_id, create_only, replace, upsert and by_eid
+            )
+        if fault:  # saved, but the answer is lost
+            raise fault.error()
+        return internal_id
+
+    def _write_journal(self, conn, body, ident, external_id, create_only, replace, upsert) -> int:
+        refs = journals.References(conn)
+        found = self._find_journal(conn, ident, external_id)
+        if create_only and found:
+            raise journals.JournalError(400, "DUP_RCRD", "This record already exists.")
+        if found is None and not (create_only or upsert):
+            raise journals.JournalError(
+                404, "NONEXISTENT_ID", f"Record with ID '{ident}' was not found."
+            )
+        existing = found[1] if found else None
+        header = journals.parse_header(body, existing, refs, self.now_local().date())
+        sent = journals.parse_lines(body, refs)
+        lines = sent
+        if found and not replace:
+            lines = journals.stored_lines(conn, found[0]) + sent  # NetSuite appends without replace
+        journals.check_lines(lines)
+        now = self.now_local().strftime("%Y-%m-%d %H:%M:%S")
+        if found:
+            journals.update(conn, found[0], header, lines, now)
+            return found[0]
+        return journals.create(conn, header, lines, external_id, now)
+
+    @staticmethod
+    def _find_journal(conn, ident: str | None, external_id: str | None):
+        if ident and not ident.lower().startswith("eid:"):
+            return journals.find(conn, internal_id=int(ident)) if ident.isdigit() else None
+        return journals.find(conn, external_id=external_id) if external_id else None
+
+    def journal_json(self, ident: str, base: str) -> dict | None:
+        with self._conn() as conn:
+            found = self._find_journal(
+                conn, ident, ident[4:] if ident.lower().startswith("eid:") else None
+            )
+            if not found:
+                return None
+            href = f"{base}/services/rest/record/v1/journalEntry/{found[0]}"
+            return journals.to_json(conn, found[0], href, ZoneInfo(self.config.timezone))
+
+    def journal_entries(self) -> list[dict]:
+        """Every journal entry held, as GET would return it (for test assertions)."""
+        with self._conn() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM \"transaction\" WHERE type = 'Journal' ORDER BY id"
+                )
+            ]
+            zone = ZoneInfo(self.config.timezone)
+            return [
+                journals.to_json(conn, i, f"/services/rest/record/v1/journalEntry/{i}", zone)
+                for i in ids
+            ]
+
+    # --- database -----------------------------------------------------------------------
+
+    def connect(self, read_only: bool = False) -> sqlite3.Connection:
+        return connect(self.db_path, self.now_local, read_only=read_only)
+
+    def _conn(self):
+        return _Closing(self.connect())
+
+    def now_local(self) -> datetime:
+        """Current account-local wall time, naive (how NetSuite's tables hold datetimes)."""
+        return datetime.now(ZoneInfo(self.config.timezone)).replace(tzinfo=None, microsecond=0)
+
+    def execute(self, sql: str, params=()) -> list[dict]:
+        """Raw SQL on the backing SQLite (escape hatch for tests); commits."""
+        with self._write_lock, self._conn() as conn:
+            cursor = conn.execute(sql, tuple(params))
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _stamp(self, moment: datetime | None) -> str:
+        return (moment or self.now_local()).strftime("%Y-%m-%d %H:%M:%S")
+
+    def _update(self, table: str, where: str, key: tuple, fields: dict) -> None:
+        if not fields:
+            return
+        sets = ", ".join(f'"{k.lower()}" = ?' for k in fields)
+        values = [_plain(v) for v in fields.values()]
+        with self._write_lock, self._conn() as conn:
+            cursor = conn.execute(f'UPDATE "{table}" SET {sets} WHERE {where}', [*values, *key])
+            if cursor.rowcount == 0:
+                raise KeyError(f"no {table} row where {where} {key}")
+
+
+@dataclass
+class _JournalFault:
+    status: int
+    after_commit: bool
+
+    def error(self) -> journals.JournalError:
+        return journals.JournalError(
+            self.status, "UNEXPECTED_ERROR", "An unexpected error has occurred."
+        )
+
+
+def _is_loaded(path: str) -> bool:
+    if not os.path.exists(path):
+        return False
+    try:
+        with _Closing(sqlite3.connect(path)) as conn:
+            return get_meta(conn, "manifest") is not None
+    except sqlite3.Error:
+        return False
+
+
+class _Closing:
+    """`with` for a connection that commits on success and always closes."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, exc_type, *_) -> None:
+        try:
+            if exc_type is None:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    seed: int = 42,
+    size: int | str = "small",
+    config: SandboxConfig | None = None,
+    db_path: str | None = None,
+) -> None:
+    """Run the sandbox in the foreground until Ctrl-C, printing the .env lines to use it."""
+    reuse = db_path is not None and _is_loaded(db_path)
+    dataset = None if reuse else generate_dataset(seed, size)
+    started = time.monotonic()
+    sb = NetSuiteSandbox(config, dataset, db_path).start(host, port)
+    cfg = sb.config
+    print(
+        f"NetSuite sandbox listening on {sb.url} (data ready in {time.monotonic() - started:.1f} s)"
+    )
+    print(f"Account {cfg.account_id}, time zone {cfg.timezone}, database {sb.db_path}")
+    print("Put these lines in your .env:")
+    for key, value in (
+        ("BASE_URL", sb.url),
+        ("ACCOUNT_ID", cfg.account_id),
+        ("CONSUMER_KEY", cfg.consumer_key),
+        ("CONSUMER_SECRET", cfg.consumer_secret),
+        ("TOKEN_ID", cfg.token_id),
+        ("TOKEN_SECRET", cfg.token_secret),
+        ("TIMEZONE", cfg.timezone),
+    ):
+        print(f"NETSUITE_{key}={value}")
+    print("Press Ctrl-C to stop.", flush=True)
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (docker stop, kill) ends it as cleanly as Ctrl-C.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sb.close() if db_path is None else sb.stop()

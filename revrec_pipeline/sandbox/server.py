@@ -1,0 +1,349 @@
+"""HTTP layer: NetSuite's REST paths, error envelopes, governance and fault injection."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote
+
+from . import journals
+from .oauth import AuthError, RequestInfo, verify
+from .suiteql import (
+    SuiteQLError,
+    column_names,
+    format_row,
+    normalize_param,
+    translate_with_count,
+)
+
+if TYPE_CHECKING:
+    from .sandbox import NetSuiteSandbox
+
+ERROR_TYPE = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
+ERROR_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=error"
+LOGIN_DETAIL = (
+    "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at "
+    "Setup > Users/Roles > User Management > View Login Audit Trail."
+)
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+SUITEQL_PATH = "/services/rest/query/v1/suiteql"
+RECORD_RE = re.compile(r"^/services/rest/record/v1/([^/]+)(?:/([^/]+))?/?$")
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/vnd.oracle.resource+json; type=collection"
+
+
+def error(status: int, detail: str, code: str, path: str | None = None, **extra) -> Response:
+    item = {"detail": detail, "o:errorCode": code}
+    if path:
+        item["o:errorPath"] = path
+    body = {
+        "type": ERROR_TYPE,
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "o:errorDetails": [item],
+        **extra,
+    }
+    return Response(status, body, content_type=ERROR_CONTENT_TYPE)
+
+
+def invalid_query(message: str) -> Response:
+    detail = (
+        "Invalid search query. Detailed unprocessed description follows. "
+        f"Search error occurred: {message}"
+    )
+    return error(400, detail, "INVALID_PARAMETER")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    base: str  # scheme://host as the client addressed us
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8") or "null")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the client's Session expects
+    server: SandboxHTTPServer
+
+    def log_message(self, format, *args) -> None:
+        pass  # quiet: tests and the demo print their own progress
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        proto = self.headers.get("X-Forwarded-Proto", "http")
+        host = self.headers.get(
+            "Host", f"{self.server.server_address[0]}:{self.server.server_port}"
+        )
+        request = Request(
+            self.command,
+            path,
+            query,
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            f"{proto}://{host}",
+        )
+        response = self.server.sandbox.handle(request)
+        # A client that gave up (timeout tests) leaves nobody to answer.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._write(response)
+
+    def _write(self, response: Response) -> None:
+        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        self.send_response(response.status)
+        if payload:
+            self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, sandbox: NetSuiteSandbox) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, Handler)
+
+
+# --- routing ----------------------------------------------------------------------------
+
+
+def route(sb: NetSuiteSandbox, req: Request) -> Response:
+    """A NetSuite request that has its concurrency slot and passed authentication."""
+    if req.path == SUITEQL_PATH:
+        if req.method != "POST":
+            return error(405, f"Method {req.method} is not allowed.", "METHOD_NOT_ALLOWED")
+        sb.count("suiteql_requests")
+        return suiteql(sb, req)
+    match = RECORD_RE.match(req.path)
+    if match and match.group(1).lower() == "journalentry":
+        sb.count("journal_requests")
+        return journal(sb, req, match.group(2))
+    return not_found(req)
+
+
+def not_found(req: Request) -> Response:
+    return error(404, f"The requested resource '{req.path}' was not found.", "NONEXISTENT_ID")
+
+
+def authenticate(sb: NetSuiteSandbox, req: Request) -> Response | None:
+    info = RequestInfo(
+        req.method,
+        req.base.split("://")[0],
+        req.base.split("://")[1],
+        req.path,
+        req.query,
+        req.header("authorization"),
+    )
+    try:
+        verify(info, sb.config, sb.nonces)
+    except AuthError as exc:
+        sb.audit(exc.reason)
+        return error(401, LOGIN_DETAIL, "INVALID_LOGIN")
+    return None
+
+
+# --- SuiteQL ----------------------------------------------------------------------------
+
+
+def suiteql(sb: NetSuiteSandbox, req: Request) -> Response:
+    if "transient" not in (req.header("prefer") or "").lower():
+        return error(
+            400,
+            "The request header 'Prefer: transient' is required for SuiteQL.",
+            "INVALID_PARAMETER",
+        )
+    paging = _paging(req.query, sb.config.row_cap)
+    if isinstance(paging, Response):
+        return paging
+    limit, offset = paging
+    try:
+        payload = req.json()
+        sql, count_sql = translate_with_count(str(payload["q"]))
+        params = [normalize_param(p) for p in payload.get("params") or []]
+    except (ValueError, TypeError, KeyError) as exc:
+        return error(400, f"Invalid request body: {exc}.", "INVALID_PARAMETER")
+    except SuiteQLError as exc:
+        return invalid_query(str(exc))
+    try:
+        total, names, rows = _run(sb, sql, count_sql, params, limit, offset)
+    except (sqlite3.Error, ValueError, OverflowError) as exc:
+        return invalid_query(_describe(exc))
+    reachable = min(total, sb.config.row_cap)
+    has_more = offset + len(rows) < reachable
+    return Response(
+        200,
+        {
+            "links": _links(req, limit, offset, has_more, reachable),
+            "count": len(rows),
+            "hasMore": has_more,
+            "offset": offset,
+            "totalResults": total,
+            "items": [format_row(names, row) for row in rows],
+        },
+    )
+
+
+def _paging(query: str, row_cap: int) -> tuple[int, int] | Response:
+    args = {k.lower(): v[-1] for k, v in parse_qs(query).items()}
+    try:
+        limit = int(args.get("limit", 1000))
+        offset = int(args.get("offset", 0))
+    except ValueError:
+        return error(400, "Invalid value for query parameter limit or offset.", "INVALID_PARAMETER")
+    if not 1 <= limit <= 1000:
+        return error(
+            400,
+            "Invalid value for the query parameter limit. The value must be between 1 and 1000.",
+            "INVALID_PARAMETER",
+        )
+    if offset < 0 or offset % limit:
+        return error(
+            400,
+            "Invalid value for the query parameter offset. "
+            "The offset must be divisible by the limit.",
+            "INVALID_PARAMETER",
+        )
+    if offset >= row_cap:
+        return error(
+            400,
+            "Invalid value for the query parameter offset. "
+            f"A query can return at most {row_cap} results.",
+            "INVALID_PARAMETER",
+        )
+    return min(limit, row_cap - offset), offset
+
+
+def _run(sb: NetSuiteSandbox, sql: str, count_sql: str, params: list, limit: int, offset: int):
+    conn = sb.connect(read_only=True)
+    try:
+        total = conn.execute(count_sql, params).fetchone()[0]
+        cursor = conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset])
+        rows = cursor.fetchall()
+        return total, column_names(cursor.description), rows
+    finally:
+        conn.close()
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    if m := re.match(r"no such table: (\S+)", text):
+        return f"Record '{m.group(1).strip(chr(34))}' was not found."
+    if m := re.match(r"no such column: (\S+)", text):
+        return f"Field '{m.group(1).replace(chr(34), '')}' was not found."
+    return text.replace('"', "")
+
+
+def _links(req: Request, limit: int, offset: int, has_more: bool, reachable: int) -> list[dict]:
+    href = lambda o: f"{req.base}{req.path}?limit={limit}&offset={o}"  # noqa: E731
+    links = [{"rel": "self", "href": href(offset)}]
+    if has_more:
+        last = max(0, (reachable - 1) // limit * limit)
+        links = [
+            {"rel": "next", "href": href(offset + limit)},
+            {"rel": "last", "href": href(last)},
+            *links,
+        ]
+    return links
+
+
+# --- journal entries --------------------------------------------------------------------
+
+
+def journal(sb: NetSuiteSandbox, req: Request, ident: str | None) -> Response:
+    ident = unquote(ident) if ident else None
+    if req.method == "GET" and ident:
+        record = sb.journal_json(ident, req.base)
+        if record is None:
+            return error(404, f"Record with ID '{ident}' was not found.", "NONEXISTENT_ID")
+        return Response(
+            200, record, content_type="application/vnd.oracle.resource+json; type=singular"
+        )
+    if req.method == "POST" and ident is None:
+        return _write_journal(sb, req, None, create_only=True)
+    if req.method in ("PUT", "PATCH") and ident:
+        return _write_journal(sb, req, ident, create_only=False)
+    return error(
+        405, f"Method {req.method} is not supported for this resource.", "METHOD_NOT_ALLOWED"
+    )
+
+
+def _write_journal(sb: NetSuiteSandbox, req: Request, ident: str | None, create_only: bool):
+    try:
+        body = req.json()
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+    except ValueError as exc:
+        return error(400, f"Invalid content in the request body: {exc}.", "INVALID_CONTENT")
+    replace = "line" in [v.lower() for v in parse_qs(req.query).get("replace", [""])[0].split(",")]
+    try:
+        internal_id = sb.write_journal(
+            body, ident, create_only, replace, upsert=req.method == "PUT"
+        )
+    except journals.JournalError as exc:
+        return error(exc.status, exc.detail, exc.code, exc.path)
+    location = f"{req.base}/services/rest/record/v1/journalEntry/{internal_id}"
+    return Response(204, None, {"Location": location})
+
+
+def admin(sb: NetSuiteSandbox, req: Request) -> Response:
+    """Unauthenticated helpers for people running `revrec sandbox serve`."""
+    json_type = "application/json"
+    if req.path == "/sandbox/v1/stats" and req.method == "GET":
+        return Response(
+            200,
+            {"stats": sb.stats.as_dict(), "config": sb.config.public_dict()},
+            content_type=json_type,
+        )
+    if req.path == "/sandbox/v1/config" and req.method == "POST":
+        try:
+            changes = req.json() or {}
+            sb.apply_config(changes)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return error(400, str(exc), "INVALID_PARAMETER")
+        return Response(200, {"config": sb.config.public_dict()}, content_type=json_type)
+    return not_found(req)
+
+
+def sleep(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)

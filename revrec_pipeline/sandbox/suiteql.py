@@ -1,0 +1,375 @@
+"""SuiteQL → SQLite translation, the SuiteQL functions, and NetSuite's value formatting."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime
+
+# Oracle keywords SuiteQL accepts; every other bare word is an identifier and gets quoted,
+# because NetSuite names such as `transaction` are SQLite keywords.
+KEYWORDS = frozenset(
+    [
+        "select",
+        "from",
+        "where",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "null",
+        "as",
+        "join",
+        "inner",
+        "left",
+        "right",
+        "outer",
+        "full",
+        "cross",
+        "on",
+        "order",
+        "by",
+        "asc",
+        "desc",
+        "group",
+        "having",
+        "distinct",
+        "like",
+        "escape",
+        "between",
+        "case",
+        "when",
+        "then",
+        "else",
+        "end",
+        "union",
+        "all",
+        "exists",
+        "nulls",
+        "first",
+        "last",
+        "intersect",
+        "minus",
+        "except",
+    ]
+)
+# SuiteQL function name → SQLite function name.
+FUNCTIONS = {
+    "nvl": "ifnull",
+    "to_char": "ns_to_char",
+    "to_timestamp": "ns_to_datetime",
+    "to_date": "ns_to_datetime",
+    "to_number": "ns_to_number",
+    "lower": "lower",
+    "upper": "upper",
+    "min": "min",
+    "max": "max",
+    "count": "count",
+    "sum": "sum",
+    "avg": "avg",
+    "coalesce": "coalesce",
+    "round": "round",
+    "abs": "abs",
+    "length": "length",
+    "substr": "substr",
+    "trim": "trim",
+    "ltrim": "ltrim",
+    "rtrim": "rtrim",
+    "replace": "replace",
+    "instr": "instr",
+    "nullif": "nullif",
+}
+# Pseudo-columns that read the account-local clock.
+PSEUDO_COLUMNS = {"sysdate": "ns_now()", "current_date": "ns_now()", "systimestamp": "ns_now()"}
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<quoted>"[^"]*")
+  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_$#]*)
+  | (?P<op>\|\||<>|!=|>=|<=|[=<>(),.*+\-/?])
+  | (?P<bad>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class SuiteQLError(Exception):
+    """A query NetSuite would refuse (400 INVALID_PARAMETER)."""
+
+
+def tokenize(sql: str) -> list[tuple[str, str]]:
+    tokens = []
+    for match in _TOKEN_RE.finditer(sql):
+        kind = match.lastgroup or "bad"
+        if kind == "bad":
+            raise SuiteQLError(f"Unexpected character {match.group()!r}.")
+        if kind != "ws":
+            tokens.append((kind, match.group()))
+    return tokens
+
+
+def translate(sql: str) -> str:
+    """Rewrite one SuiteQL SELECT as SQLite SQL; raises SuiteQLError for anything else."""
+    return translate_with_count(sql)[0]
+
+
+def translate_with_count(sql: str) -> tuple[str, str]:
+    """The SQLite query and a cheap query counting its rows (for `totalResults`)."""
+    tokens = tokenize(sql.strip().rstrip(";"))
+    if not tokens or tokens[0][1].lower() != "select":
+        raise SuiteQLError("Only SELECT statements are supported.")
+    out: list[str] = []
+    for i, (kind, text) in enumerate(tokens):
+        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        prev = tokens[i - 1][1] if i else ""
+        out.append(_translate_token(kind, text, nxt, prev))
+    return " ".join(out), _count_sql(tokens, out)
+
+
+_AGGREGATES = {"min", "max", "count", "sum", "avg"}
+_SET_OPERATORS = {"union", "intersect", "minus", "except", "group", "having"}
+
+
+def _count_sql(tokens: list[tuple[str, str]], out: list[str]) -> str:
+    """Count without ORDER BY and, when row count allows, without the select list: evaluating
+    TO_CHAR for every matching row just to count them is what makes big windows slow."""
+    top = [i for i, depth in enumerate(_depths(tokens)) if depth == 0]
+    words = {i: tokens[i][1].lower() for i in top if tokens[i][0] == "word"}
+    order = next((i for i in top if words.get(i) == "order"), len(tokens))
+    body = " ".join(out[:order])
+    start = next((i for i in top if i and words.get(i) == "from"), None)
+    selected = {t[1].lower() for t in tokens[1 : start or 0] if t[0] == "word"}
+    if (
+        start is None
+        or selected & (_AGGREGATES | {"distinct"})
+        or _SET_OPERATORS & set(words.values())
+    ):
+        return f"SELECT COUNT(*) FROM ({body})"
+    return f"SELECT COUNT(*) FROM (SELECT 1 {' '.join(out[start:order])})"
+
+
+def _depths(tokens: list[tuple[str, str]]) -> list[int]:
+    depths, depth = [], 0
+    for _, text in tokens:
+        depth -= text == ")"
+        depths.append(depth)
+        depth += text == "("
+    return depths
+
+
+def _translate_token(kind: str, text: str, nxt: str, prev: str) -> str:
+    if kind == "word":
+        low = text.lower()
+        if low == "builtin" and nxt == ".":
+            return ""  # BUILTIN.DF(x) → ns_df(x): the display value is the value itself here
+        if prev == "." and low == "df":
+            return "ns_df"
+        if low in KEYWORDS:
+            return low.upper()
+        if nxt == "(" and low in FUNCTIONS:
+            return FUNCTIONS[low]
+        if nxt == "(":
+            raise SuiteQLError(f"Unknown function {text.upper()}.")
+        if low in PSEUDO_COLUMNS and prev != ".":
+            return PSEUDO_COLUMNS[low]
+        # Backticks, not double quotes: SQLite reads an unknown "name" as a string literal.
+        return f"`{low}`"  # identifiers are case-insensitive in SuiteQL
+    if kind == "quoted":
+        return f"`{text[1:-1].lower()}`"
+    if kind == "op" and text == "/":
+        return "* 1.0 /"  # Oracle division is never integer division
+    if kind == "op" and text == "." and prev.lower() == "builtin":
+        return ""
+    if kind == "op" and text == "!=":
+        return "<>"
+    return text
+
+
+# --- SQL functions registered on every connection -------------------------------------------
+
+_FMT_TOKEN_RE = re.compile(
+    r'"[^"]*"|YYYY|HH24|HH12|HH|MI|SS|MM|DD|MONTH|MON|DY|AM|PM|YY|Q|.', re.IGNORECASE | re.DOTALL
+)
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def parse_stored(value: str) -> datetime:
+    """Stored dates/datetimes are ISO text ('YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD')."""
+    return datetime.fromisoformat(str(value).strip())
+
+
+def to_char(value, fmt: str | None = None):
+    if value is None:
+        return None
+    if fmt is None or isinstance(value, int | float):
+        return format_scalar(value)
+    moment = parse_stored(value)
+    return "".join(_format_token(tok, moment) for tok in _FMT_TOKEN_RE.findall(fmt))
+
+
+def _format_token(tok: str, m: datetime) -> str:
+    up = tok.upper()
+    hour12 = m.hour % 12 or 12
+    table = {
+        "YYYY": f"{m.year:04d}",
+        "YY": f"{m.year % 100:02d}",
+        "MM": f"{m.month:02d}",
+        "DD": f"{m.day:02d}",
+        "HH24": f"{m.hour:02d}",
+        "HH": f"{hour12:02d}",
+        "HH12": f"{hour12:02d}",
+        "MI": f"{m.minute:02d}",
+        "SS": f"{m.second:02d}",
+        "MON": _MONTHS[m.month - 1][:3].upper(),
+        "MONTH": _MONTHS[m.month - 1].upper(),
+        "DY": m.strftime("%a").upper(),
+        "AM": "AM" if m.hour < 12 else "PM",
+        "PM": "AM" if m.hour < 12 else "PM",
+        "Q": str((m.month - 1) // 3 + 1),
+    }
+    if up in table:
+        return table[up]
+    if tok.startswith('"'):
+        return tok[1:-1]
+    return tok
+
+
+def to_datetime(value, fmt: str | None = None):
+    """TO_DATE / TO_TIMESTAMP: parse text by an Oracle format into the stored ISO form."""
+    if value is None:
+        return None
+    fmt = (fmt or "YYYY-MM-DD HH24:MI:SS").strip()
+    pattern = _oracle_format_regex(fmt)
+    match = re.fullmatch(pattern, str(value).strip())
+    if not match:
+        raise ValueError(f"Invalid date value '{value}' for format '{fmt}'")
+    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    hour = parts.get("hour24", parts.get("hour12", 0))
+    moment = datetime(
+        parts["year"],
+        parts.get("month", 1),
+        parts.get("day", 1),
+        hour,
+        parts.get("minute", 0),
+        parts.get("second", 0),
+    )
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _oracle_format_regex(fmt: str) -> str:
+    pieces = {
+        "YYYY": r"(?P<year>\d{4})",
+        "MM": r"(?P<month>\d{1,2})",
+        "DD": r"(?P<day>\d{1,2})",
+        "HH24": r"(?P<hour24>\d{1,2})",
+        "HH": r"(?P<hour12>\d{1,2})",
+        "HH12": r"(?P<hour12>\d{1,2})",
+        "MI": r"(?P<minute>\d{1,2})",
+        "SS": r"(?P<second>\d{1,2})",
+    }
+    out = []
+    for tok in _FMT_TOKEN_RE.findall(fmt):
+        up = tok.upper()
+        if up in pieces:
+            out.append(pieces[up])
+        elif tok.startswith('"'):
+            out.append(re.escape(tok[1:-1]))
+        else:
+            out.append(re.escape(tok))
+    return "".join(out)
+
+
+def to_number(value):
+    if value is None:
+        return None
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+
+
+def register_functions(conn: sqlite3.Connection, now_local) -> None:
+    conn.create_function("ns_to_char", 1, to_char, deterministic=True)
+    conn.create_function("ns_to_char", 2, to_char, deterministic=True)
+    conn.create_function("ns_to_datetime", 1, to_datetime, deterministic=True)
+    conn.create_function("ns_to_datetime", 2, to_datetime, deterministic=True)
+    conn.create_function("ns_to_number", 1, to_number, deterministic=True)
+    conn.create_function("ns_df", 1, lambda v: v, deterministic=True)
+    conn.create_function("ns_now", 0, lambda: now_local().strftime("%Y-%m-%d %H:%M:%S"))
+
+
+# --- value formatting -------------------------------------------------------------------------
+
+
+class RawDate(str):
+    """A DATE column read raw: NetSuite renders it in the user's date preference."""
+
+
+class RawDateTime(str):
+    """A DATETIME column read raw: rendered as 'M/D/YYYY h:mm am'."""
+
+
+sqlite3.register_converter("NSDATE", lambda b: RawDate(b.decode()))
+sqlite3.register_converter("NSDATETIME", lambda b: RawDateTime(b.decode()))
+
+
+def format_scalar(value) -> str:
+    """Every SuiteQL value is a string; numbers in their shortest decimal text."""
+    if isinstance(value, RawDate):
+        m = parse_stored(value)
+        return f"{m.month}/{m.day}/{m.year}"
+    if isinstance(value, RawDateTime):
+        m = parse_stored(value)
+        ampm = "am" if m.hour < 12 else "pm"
+        return f"{m.month}/{m.day}/{m.year} {m.hour % 12 or 12}:{m.minute:02d} {ampm}"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(round(value, 10))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def column_names(description) -> list[str]:
+    """Lower-cased column names; unaliased expressions become exprN as in NetSuite."""
+    names, expr = [], 0
+    for col in description:
+        name = col[0]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$#]*", name):
+            expr += 1
+            name = f"expr{expr}"
+        names.append(name.lower())
+    return names
+
+
+def format_row(names: list[str], row: tuple) -> dict[str, object]:
+    item: dict[str, object] = {"links": []}
+    for name, value in zip(names, row, strict=True):
+        if value is not None:  # NetSuite omits null columns from the item
+            item[name] = format_scalar(value)
+    return item
+
+
+def normalize_param(value):
+    """Bind params as NetSuite reads them: booleans as T/F, everything else as sent."""
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, int | float | str) or value is None:
+        return value
+    raise SuiteQLError(f"Unsupported parameter value {value!r}.")

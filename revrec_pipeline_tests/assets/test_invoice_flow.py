@@ -1,0 +1,253 @@
+"""The invoice flow end to end on the sandbox: conversion, go-live, sync, then NetSuite changes.
+
+Expected figures are computed here, independently of the pipeline, from the sandbox's own
+tables and the CRM list, following SPEC §4 and §6 literally.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from openpyxl import load_workbook
+
+from revrec_pipeline.crm import import_crm_files
+from revrec_pipeline.runner import run_job
+from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
+from revrec_pipeline.store import RevRecStore
+from revrec_pipeline.store.invoices import set_go_live
+
+SPEC_LINES_SQL = """
+SELECT t.id AS tran, tl.id AS line, t.entity, t.trandate, tl.foreignamount, i.itemid
+FROM transactionline tl
+JOIN "transaction" t ON t.id = tl."transaction"
+LEFT JOIN item i ON i.id = tl.item
+WHERE t.type IN ('CustInvc', 'CustCred') AND t.voided = 'F' AND t.posting = 'T'
+  AND (t.approvalstatus IS NULL OR t.approvalstatus IN (2, '2'))
+  AND NOT (t.type = 'CustInvc' AND t.status IN ('D', 'E'))
+  AND tl.mainline = 'F' AND tl.taxline = 'F'
+"""
+
+
+def name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+
+
+def expected_billing(sandbox, crm_customers, excluded_item: str):
+    """{(crm customer id, period): cents} and the pending (tran, line) set, per SPEC §6."""
+    crm = {name_key(name): cid for cid, name in crm_customers}
+    names = {}
+    for c in sandbox.execute(
+        "SELECT id, companyname, isperson, firstname, lastname, entityid FROM customer"
+    ):
+        if c["isperson"] == "T":
+            name = f"{c['firstname']} {c['lastname']}"
+        else:
+            name = c["companyname"] or c["entityid"]
+        names[c["id"]] = name
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    pending = set()
+    for row in sandbox.execute(SPEC_LINES_SQL):
+        if row["itemid"] == excluded_item:
+            continue
+        cents = -int(Decimal(str(row["foreignamount"])) * 100)
+        crm_id = crm.get(name_key(names[row["entity"]]))
+        if crm_id is None:
+            pending.add((row["tran"], row["line"]))
+        else:
+            totals[(crm_id, str(row["trandate"])[:7])] += cents
+    return dict(totals), pending
+
+
+def read_tab(path: Path, prefix: str) -> list[dict]:
+    book = load_workbook(path, read_only=True)
+    try:
+        rows: list[dict] = []
+        for name in book.sheetnames:
+            if name == prefix or name.startswith(prefix + "_"):
+                values = list(book[name].iter_rows(values_only=True))
+                rows += [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+        return rows
+    finally:
+        book.close()
+
+
+def workbook_totals(path: Path) -> dict[tuple[str, str], int]:
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for row in read_tab(path, "BillingSchedule"):
+        totals[(row["Customer ID"], row["Period"])] += round(Decimal(str(row["Amount"])) * 100)
+    return dict(totals)
+
+
+def store_totals(store: RevRecStore) -> dict[tuple[str, str], int]:
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    columns = [
+        c.name
+        for c in __import__(
+            "revrec_pipeline.store.schema", fromlist=["x"]
+        ).billing_schedule_line.columns
+    ]
+    for row in store.snapshot("billing_schedule_line"):
+        record = dict(zip(columns, row, strict=True))
+        totals[(record["customer_id"], record["period"])] += record["amount_cents"]
+    return dict(totals)
+
+
+@pytest.fixture
+def flow(database_url, tmp_path, monkeypatch):
+    dataset = generate_dataset(seed=11, size="small")
+    excluded = dataset.manifest["excluded_item_name"]
+    with NetSuiteSandbox(SandboxConfig(), dataset) as sb:
+        config = sb.config
+        env = {
+            "NETSUITE_ACCOUNT_ID": config.account_id,
+            "NETSUITE_BASE_URL": sb.url,
+            "NETSUITE_TIMEZONE": config.timezone,
+            "NETSUITE_CONSUMER_KEY": config.consumer_key,
+            "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
+            "NETSUITE_TOKEN_ID": config.token_id,
+            "NETSUITE_TOKEN_SECRET": config.token_secret,
+            "REVREC_HOME": str(tmp_path / "home"),
+            "REVREC_DATABASE_URL": database_url,
+            "REVREC_EXCLUDE_PRODUCTS": json.dumps(
+                {"product": {"name": "Name", "values": [excluded]}}
+            ),
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        store = RevRecStore(database_url)
+        store.create_all()
+        customers_csv, orders_csv = dataset.write_crm_csv(tmp_path / "crm")
+        import_crm_files(store, Path(customers_csv), Path(orders_csv))
+        with dg.instance_for_test() as instance:
+            yield sb, dataset, store, instance, tmp_path / "home"
+
+
+def sync(instance):
+    run = run_job("invoice_sync_job", instance=instance, progress=lambda m: None)
+    assert run.success, run.summary()
+    return run, Path(run.materializations["invoice_workbook"]["path"])
+
+
+def test_conversion_then_sync_then_changes(flow):
+    sb, dataset, store, instance, home = flow
+    manifest = dataset.manifest
+    excluded = manifest["excluded_item_name"]
+
+    # 1. Conversion: a workbook under conversion_data, nothing loaded.
+    run, workbook = sync(instance)
+    assert workbook.parent == home / "conversion_data"
+    assert store.count("billing_schedule_line") == 0
+    book = load_workbook(workbook, read_only=True)
+    assert book.sheetnames == [
+        "BillingSchedule",
+        "Product",
+        "PendingData",
+        "ReconDetails_Invoice",
+        "ReconSummary_Invoice",
+    ]
+    book.close()
+    expected, pending = expected_billing(sb, dataset.crm_customers, excluded)
+    assert workbook_totals(workbook) == expected
+    pending_rows = read_tab(workbook, "PendingData")
+    assert {(r["NetSuite ID"], r["Line ID"]) for r in pending_rows} == pending
+    near_miss = [
+        r for r in pending_rows if r["NetSuite ID"] == manifest["invoice_near_miss_customer"]
+    ]
+    assert near_miss and near_miss[0]["Suggested CRM Name"] == manifest["near_miss_crm_name"]
+    assert {r["Status"] for r in read_tab(workbook, "ReconSummary_Invoice")} == {"OK"}
+    excluded_rows = [r for r in read_tab(workbook, "ReconDetails_Invoice") if r["Excluded Amount"]]
+    assert excluded_rows, "the excluded product shows in the recon"
+    products = {r["Product Code"]: r["Excluded"] for r in read_tab(workbook, "Product")}
+    assert products[excluded] == "yes"
+    # Every document case of SPEC §4 was in the data the expectation was computed from.
+    billed_docs = {r["NetSuite ID"] for r in read_tab(workbook, "BillingSchedule")}
+    for kept in (
+        "invoice_open",
+        "invoice_paid",
+        "invoice_discount",
+        "invoice_gbp",
+        "credit_memo_from_invoice",
+        "credit_memo_standalone",
+    ):
+        assert manifest[kept] in billed_docs, kept
+    for dropped in (
+        "invoice_pending_approval",
+        "invoice_rejected",
+        "invoice_voided",
+        "invoice_non_posting",
+        "deleted_invoice",
+        "deleted_credit_memo",
+    ):
+        assert manifest[dropped] not in billed_docs, dropped
+
+    # 2. Go-live: the next job is a sync job and loads the store.
+    set_go_live(store, "2026-10")
+    run, workbook = sync(instance)
+    assert workbook.parent == home / "sync_jobs"
+    assert store_totals(store) == expected == workbook_totals(workbook)
+    checks = {e.check_name: e.passed for e in _check_evaluations(instance, run.run_id)}
+    assert checks == {
+        "recon_difference_zero": True,
+        "billing_schedule_schema": True,
+        "no_duplicate_netsuite_lines": True,
+    }
+
+    # 3. NetSuite changes: fix the near-miss name, edit a prior-period invoice, delete one, add one.
+    now = sb.now_local()
+    sb.update_customer(
+        manifest["near_miss_customer"], modified_at=now, companyname=manifest["near_miss_crm_name"]
+    )
+    edited = manifest["invoice_open"]
+    edited_line = sb.execute(
+        'SELECT id FROM transactionline WHERE "transaction" = ? AND '
+        "mainline = 'F' AND taxline = 'F' ORDER BY id",
+        (edited,),
+    )[0]["id"]
+    sb.update_line(edited, edited_line, modified_at=now, foreignamount=-4321.09)
+    sb.delete_transaction(manifest["invoice_discount"], deleted_at=now)
+    item = sb.execute("SELECT id FROM item WHERE itemid = 'Platform Subscription'")[0]["id"]
+    added = sb.add_invoice(
+        manifest["exact_customer"],
+        [
+            {
+                "item": item,
+                "amount": Decimal("999.99"),
+                "quantity": 1,
+                "start": date(2026, 10, 1),
+                "end": date(2027, 9, 30),
+            }
+        ],
+        trandate=date(2026, 10, 15),
+        modified_at=now,
+    )
+    run, workbook = sync(instance)
+    expected, pending = expected_billing(sb, dataset.crm_customers, excluded)
+    assert store_totals(store) == expected == workbook_totals(workbook)
+    billing_rows = read_tab(workbook, "BillingSchedule")
+    keys = [(r["NetSuite ID"], r["Line ID"]) for r in billing_rows]
+    assert len(keys) == len(set(keys)), "no duplicate NetSuite lines"
+    docs = {r["NetSuite ID"] for r in billing_rows}
+    assert manifest["invoice_near_miss_customer"] in docs  # moved out of pending
+    assert manifest["invoice_discount"] not in docs and added in docs
+    assert {(r["NetSuite ID"], r["Line ID"]) for r in read_tab(workbook, "PendingData")} == pending
+    edited_rows = [
+        r for r in billing_rows if (r["NetSuite ID"], r["Line ID"]) == (edited, edited_line)
+    ]
+    assert edited_rows[0]["Amount"] == pytest.approx(4321.09, abs=0)  # exact binary of 4321.09
+    assert {r["Status"] for r in read_tab(workbook, "ReconSummary_Invoice")} == {"OK"}
+    stored = store.snapshot("billing_schedule_line")
+    assert len(stored) == len(billing_rows)
+
+
+def _check_evaluations(instance, run_id):
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    return [r.event_log_entry.dagster_event.event_specific_data for r in records]
