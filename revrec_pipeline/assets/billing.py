@@ -119,9 +119,14 @@ def invoice_tables(
             schema_problems = ""
         except pandera.errors.SchemaErrors as exc:
             schema_problems = exc.failure_cases.head(20).to_markdown(index=False)
-        if mode == SYNC and not schema_problems:
-            loaded = load_billing_schedule(conn, lines.billing_schedule, source=SYNC)
-            context.log.info(f"Loaded {loaded.upserted} billing lines; removed {loaded.deleted}.")
+        if mode == SYNC:
+            if schema_problems:
+                context.log.error("Billing schedule not loaded: it fails its schema check.")
+            else:
+                loaded = load_billing_schedule(conn, lines.billing_schedule, source=SYNC)
+                context.log.info(
+                    f"Loaded {loaded.upserted} billing lines; removed {loaded.deleted}."
+                )
             revrec = read_loaded_billing(conn)
         else:
             # Conversion: nothing is loaded; the recon shows what a load would hold.

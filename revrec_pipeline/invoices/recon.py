@@ -76,7 +76,7 @@ def recon_details(all_lines: pd.DataFrame, revrec_lines: pd.DataFrame) -> pd.Dat
 def recon_summary(details: pd.DataFrame) -> pd.DataFrame:
     if details.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    grouped = details.groupby(["period", "currency"])
+    grouped = details.groupby(["period", "currency"], dropna=False)
     summary = grouped[AMOUNTS].sum().astype("int64")
     summary["customers"] = grouped.size()
     summary = summary.reset_index()

@@ -251,3 +251,29 @@ def _check_evaluations(instance, run_id):
         run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
     return [r.event_log_entry.dagster_event.event_specific_data for r in records]
+
+
+def test_recon_difference_fails_the_sync_naming_customers_and_periods(flow):
+    sb, dataset, store, instance, _home = flow
+    set_go_live(store, "2026-10")
+    sync(instance)
+    # NetSuite loses a currency the documents use: the schedule cannot be loaded as it is.
+    gbp_invoice = dataset.manifest["invoice_gbp"]
+    sb.execute("DELETE FROM currency WHERE symbol = 'GBP'")
+    run = run_job("invoice_sync_job", instance=instance, progress=lambda m: None)
+    assert not run.success
+    checks = {e.check_name: e for e in _check_evaluations(instance, run.run_id)}
+    assert not checks["billing_schedule_schema"].passed
+    recon = checks["recon_difference_zero"]
+    assert not recon.passed
+    assert recon.description.startswith("Recon difference in ")
+    period = sb.execute('SELECT trandate FROM "transaction" WHERE id = ?', (gbp_invoice,))
+    assert str(period[0]["trandate"])[:7] in recon.description
+    customer = sb.execute(
+        'SELECT c.companyname, c.firstname, c.lastname FROM customer c JOIN "transaction" t '
+        "ON t.entity = c.id WHERE t.id = ?",
+        (gbp_invoice,),
+    )[0]
+    assert (customer["companyname"] or customer["lastname"]) in recon.description
+    # The blocked run wrote no workbook for this job and recorded no job.
+    assert "invoice_workbook" not in run.materializations
