@@ -63,9 +63,35 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from revrec_pipeline.store.invoices import list_jobs, periods
+    from revrec_pipeline.store.journals import notices, postings
+
     store = _store()
     settings = load_settings()
     _print(f"Store: {_redact_url(settings.database_url)}")
+    known = periods(store)
+    if known:
+        _print("Accounting periods: " + ", ".join(f"{p['period']} {p['status']}" for p in known))
+    else:
+        _print("Accounting periods: none set (conversion: jobs write workbooks, load nothing).")
+    for item in notices(store, limit=5):
+        _print(f"Notice {item['created_at']:%Y-%m-%d %H:%M} UTC: {item['message']}")
+    jobs = list_jobs(store, limit=1)
+    if jobs:
+        job = jobs[0]
+        _print(
+            f"Last invoice job: {job['kind']} at {job['created_at']:%Y-%m-%d %H:%M} UTC, "
+            f"recon {job['recon_status']}, {job['file'] or '-'}"
+        )
+    rows = postings(store)
+    if rows:
+        _print("Journal postings:")
+        for row in rows:
+            when = f"{row['posted_at']:%Y-%m-%d %H:%M}" if row["posted_at"] else "-"
+            _print(
+                f"  {row['external_id']:36} {row['status']:8} NetSuite "
+                f"{row['netsuite_id'] or '-':>8}  {when}"
+            )
     for table in (
         "netsuite_customer",
         "netsuite_item",
@@ -91,6 +117,49 @@ def cmd_period_set(args: argparse.Namespace) -> int:
         "schedule into the store automatically (sync jobs)."
     )
     return 0
+
+
+def cmd_period_close(args: argparse.Namespace) -> int:
+    from revrec_pipeline.store.journals import close_period, posting_notice
+
+    close_period(_store(), args.period)
+    _print(
+        f"Closed {args.period}. {posting_notice(args.period)}: the period-close sensor (or "
+        f"`revrec journals post {args.period}`) posts its journal entries."
+    )
+    return 0
+
+
+def cmd_mapping_import(args: argparse.Namespace) -> int:
+    from revrec_pipeline.journals.mapping import parse_mapping_csv
+    from revrec_pipeline.store.journals import replace_mapping
+
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{args.file} cannot be read as UTF-8 text ({exc}).") from None
+    mapping = parse_mapping_csv(text, args.file.name)
+    replace_mapping(_store(), mapping)
+    types = sorted({row.account_type for row in mapping.rows})
+    _print(f"Loaded the journal account mapping: {len(mapping.rows)} rows ({', '.join(types)}).")
+    return 0
+
+
+def cmd_journals_post(args: argparse.Namespace) -> int:
+    from revrec_pipeline.assets.journals import PERIOD_TAG
+    from revrec_pipeline.runner import run_job
+    from revrec_pipeline.store.invoices import parse_period
+
+    period = parse_period(args.period)
+    result = run_job("journal_posting_job", progress=_print, tags={PERIOD_TAG: period})
+    _print(result.summary())
+    posted = result.materializations.get("posted_journals", {})
+    if posted:
+        _print(
+            f"{posted.get('entries', 0)} entries for {period} are in NetSuite "
+            f"({posted.get('posted_now', 0)} posted by this run)."
+        )
+    return 0 if result.success else EXIT_FAILURE
 
 
 def cmd_import_bulk(args: argparse.Namespace) -> int:
@@ -240,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one clear sentence, no traceback, for every known failure
         from revrec_pipeline.crm import CrmFileError
         from revrec_pipeline.invoices.bulk_import import WorkbookError
+        from revrec_pipeline.journals.mapping import MappingError
         from revrec_pipeline.netsuite.errors import NetSuiteError
         from revrec_pipeline.store.invoices import PeriodError
 
@@ -250,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             CommandError,
             WorkbookError,
             PeriodError,
+            MappingError,
         )
         if isinstance(exc, known):
             print(f"revrec: {exc}", file=sys.stderr)

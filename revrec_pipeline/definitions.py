@@ -10,8 +10,14 @@ import dagster as dg
 
 from revrec_pipeline.assets.billing import billing_assets
 from revrec_pipeline.assets.crm import crm_assets
+from revrec_pipeline.assets.journals import journal_assets
 from revrec_pipeline.assets.netsuite import netsuite_assets
-from revrec_pipeline.automation import build_schedules, invoice_sync_job
+from revrec_pipeline.automation import (
+    build_schedules,
+    invoice_sync_job,
+    journal_posting_job,
+    period_close_sensor,
+)
 from revrec_pipeline.resources import build_resources
 from revrec_pipeline.settings import Settings, load_dotenv_file, load_settings
 
@@ -19,9 +25,10 @@ from revrec_pipeline.settings import Settings, load_dotenv_file, load_settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
-        assets=[*netsuite_assets, *crm_assets, *billing_assets],
-        jobs=[invoice_sync_job],
+        assets=[*netsuite_assets, *crm_assets, *billing_assets, *journal_assets],
+        jobs=[invoice_sync_job, journal_posting_job],
         schedules=build_schedules(settings),
+        sensors=[period_close_sensor],
         resources=build_resources(settings),
     )
 

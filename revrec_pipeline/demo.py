@@ -37,6 +37,21 @@ def _run(run_job, job_name: str, progress):
     return run
 
 
+def _write_demo_mapping(path: Path, manifest: dict) -> Path:
+    """A mapping for the sandbox's chart of accounts, with a revenue override and segments."""
+    accounts, subsidiary = manifest["accounts"], manifest["subsidiary_id"]
+    rows = [
+        "account_type,netsuite_account_id,product_code,department,class,location,subsidiary",
+        f"contra_revenue,{accounts['contra_revenue']},,1,1,1,{subsidiary}",
+        f"deferred_revenue,{accounts['deferred_revenue']},,,,,{subsidiary}",
+        f"revenue,{accounts['revenue']},,1,1,1,{subsidiary}",
+        f"revenue,{accounts['services_revenue']},Premium Support,2,2,1,{subsidiary}",
+        f"unbilled_receivable,{accounts['unbilled_receivable']},,,,,{subsidiary}",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 def _print_extract(run, progress) -> None:
     progress("Pulled from NetSuite:")
     for asset, meta in sorted(run.materializations.items()):
@@ -75,12 +90,15 @@ def run_demo(
     home: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> int:
+    from revrec_pipeline.assets.journals import PERIOD_TAG
     from revrec_pipeline.crm import import_crm_files
     from revrec_pipeline.invoices.bulk_import import read_billing_schedule
+    from revrec_pipeline.journals.mapping import parse_mapping_csv
     from revrec_pipeline.runner import run_job
     from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
     from revrec_pipeline.store import RevRecStore
     from revrec_pipeline.store.invoices import import_bulk, set_go_live
+    from revrec_pipeline.store.journals import close_period, posting_notice, replace_mapping
 
     folder = _fresh_folder(Path(home) if home else load_settings().home / "demo").resolve()
     started = time.monotonic()
@@ -140,6 +158,18 @@ def run_demo(
         if sync is None:
             return 1
         workbook = sync.materializations["invoice_workbook"]["path"]
+
+        # 4. Journals: map accounts, close the period, post its entries to NetSuite once.
+        mapping_csv = _write_demo_mapping(folder / "mapping.csv", dataset.manifest)
+        replace_mapping(store, parse_mapping_csv(mapping_csv.read_text(), mapping_csv.name))
+        close_period(store, GO_LIVE_PERIOD)
+        progress(f"Closed {GO_LIVE_PERIOD}: {posting_notice(GO_LIVE_PERIOD)}.")
+        posting = run_job(
+            "journal_posting_job", progress=progress, tags={PERIOD_TAG: GO_LIVE_PERIOD}
+        )
+        if not posting.success:
+            progress(posting.summary())
+            return 1
         stats = sandbox.stats
         progress(
             f"Sandbox served {stats.requests:,} requests (most in flight at once: "
@@ -149,6 +179,9 @@ def run_demo(
     progress(f"Workbook: {workbook}")
     progress("Recon summary (ReconSummary_Invoice):")
     progress(_recon_summary_text(Path(workbook)))
+    progress("")
+    progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
+    progress(posting.materializations["posted_journals"]["summary"])
     progress(f"Store: {settings.database_url}")
     progress(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

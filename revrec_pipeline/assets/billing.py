@@ -57,7 +57,7 @@ def _totals_by_period(frame: pd.DataFrame) -> dg.MetadataValue:
         return dg.MetadataValue.md("(empty)")
     totals = frame.groupby(["period", "currency"])["amount_cents"].sum().reset_index()
     totals["amount"] = totals.pop("amount_cents").map(lambda c: f"{c / 100:,.2f}")
-    return dg.MetadataValue.md(totals.to_markdown(index=False))
+    return dg.MetadataValue.md(totals.to_markdown(index=False, disable_numparse=True))
 
 
 @dg.multi_asset(

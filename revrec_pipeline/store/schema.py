@@ -184,3 +184,70 @@ invoice_job = Table(
     Column("recon_difference_cents", BigInteger, nullable=False),
     Column("file", Text),
 )
+
+# -- journals (SPEC §7) --------------------------------------------------------------------------
+
+journal_mapping = Table(
+    "journal_mapping",
+    metadata,
+    Column("account_type", String(32), primary_key=True),
+    Column("product_code", String(255), primary_key=True),  # "" = default row
+    Column("netsuite_account_id", String(32), nullable=False),
+    Column("segments", Text, nullable=False),  # JSON [[field id, internal id], ...]
+    Column("subsidiary", String(32), nullable=False),
+)
+
+# Every close of a period: the period-close sensor launches one posting run per row.
+period_close = Table(
+    "period_close",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("period", String(7), nullable=False),
+    Column("closed_at", DateTime, nullable=False),
+)
+
+notice = Table(
+    "notice",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("period", String(7)),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# A period's posting plan, frozen when first computed: what it posts per customer, currency,
+# product and event. Later periods subtract these ("everything already posted").
+journal_detail = Table(
+    "journal_detail",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("event", String(16), primary_key=True),
+    Column("customer_id", String(255), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("product_code", String(255), primary_key=True),
+    Column("amount_cents", BigInteger, nullable=False),
+)
+
+journal_posting = Table(
+    "journal_posting",
+    metadata,
+    Column("external_id", String(128), primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("event", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("tran_date", Date, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("debit_cents", BigInteger, nullable=False),
+    Column("credit_cents", BigInteger, nullable=False),
+    Column("lines", Text, nullable=False),  # JSON of the entry's lines (account, cents, segments)
+    Column("status", String(16), nullable=False),  # planned / posted / failed
+    Column("netsuite_id", String(32)),
+    Column("posted_at", DateTime),
+    Column("verified", Boolean, nullable=False, default=False),
+    Column("error", Text),
+)

@@ -1,0 +1,1 @@
+"""Pure journal logic (no Dagster, no I/O): recognition, journal building, account mapping."""

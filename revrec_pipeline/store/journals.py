@@ -1,0 +1,259 @@
+"""Store reads and writes for periods, the account mapping and journal postings (SPEC §7)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from revrec_pipeline.journals.entries import JournalEntry, JournalLine
+from revrec_pipeline.journals.mapping import AccountMapping, MappingRow
+from revrec_pipeline.journals.periods import next_period
+from revrec_pipeline.store import schema
+from revrec_pipeline.store.db import RevRecStore, utcnow
+from revrec_pipeline.store.invoices import PeriodError, go_live_period, parse_period
+
+PLANNED, POSTED, FAILED = "planned", "posted", "failed"
+
+
+# -- periods --------------------------------------------------------------------------------------
+
+
+def posting_notice(period: str) -> str:
+    return f"Journal posting started for {period}"
+
+
+def close_period(store: RevRecStore, period: str) -> int:
+    """`revrec period close`: close the oldest open period; returns the close id."""
+    period = parse_period(period)
+    table = schema.accounting_period
+    with store.write() as conn:
+        if go_live_period(conn) is None:
+            raise PeriodError(
+                f"Cannot close {period}: no accounting period is set yet; set the first one with "
+                "`revrec period set YYYY-MM`."
+            )
+        status = conn.execute(select(table.c.status).where(table.c.period == period)).scalar()
+        oldest_open = conn.execute(
+            select(func.min(table.c.period)).where(table.c.status == "open")
+        ).scalar()
+        if status == "closed":
+            raise PeriodError(f"Period {period} is already closed.")
+        if status is None and period < (go_live_period(conn) or period):
+            raise PeriodError(
+                f"Period {period} is before go-live ({go_live_period(conn)}); it was never open."
+            )
+        if period != oldest_open:
+            raise PeriodError(
+                f"Period {period} cannot be closed: the oldest open period is {oldest_open}; "
+                "periods close in order."
+            )
+        now = utcnow()
+        conn.execute(
+            update(table).where(table.c.period == period).values(status="closed", closed_at=now)
+        )
+        following = next_period(period)
+        if conn.execute(select(table.c.period).where(table.c.period == following)).first() is None:
+            conn.execute(insert(table).values(period=following, status="open", opened_at=now))
+        close_id = conn.execute(
+            insert(schema.period_close).values(period=period, closed_at=now)
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(schema.notice).values(
+                period=period, message=posting_notice(period), created_at=now
+            )
+        )
+    return int(close_id)
+
+
+def closes_after(store: RevRecStore, last_id: int) -> list[tuple[int, str]]:
+    table = schema.period_close
+    with store.read() as conn:
+        rows = conn.execute(
+            select(table.c.id, table.c.period).where(table.c.id > last_id).order_by(table.c.id)
+        )
+        return [(int(r.id), r.period) for r in rows]
+
+
+def closed_periods(conn: Connection) -> list[str]:
+    table = schema.accounting_period
+    rows = conn.execute(select(table.c.period).where(table.c.status == "closed").order_by("period"))
+    return list(rows.scalars())
+
+
+def notices(store: RevRecStore, limit: int = 10) -> list[dict[str, Any]]:
+    table = schema.notice
+    with store.read() as conn:
+        rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
+
+# -- mapping --------------------------------------------------------------------------------------
+
+
+def replace_mapping(store: RevRecStore, mapping: AccountMapping) -> None:
+    with store.write() as conn:
+        conn.execute(delete(schema.journal_mapping))
+        conn.execute(
+            insert(schema.journal_mapping),
+            [
+                {
+                    "account_type": row.account_type,
+                    "product_code": row.product_code,
+                    "netsuite_account_id": row.account_id,
+                    "segments": json.dumps(row.segments),
+                    "subsidiary": row.subsidiary,
+                }
+                for row in mapping.rows
+            ],
+        )
+
+
+def read_mapping(conn: Connection) -> AccountMapping:
+    rows = conn.execute(select(schema.journal_mapping))
+    return AccountMapping(
+        tuple(
+            MappingRow(
+                r.account_type,
+                r.netsuite_account_id,
+                r.product_code,
+                tuple(tuple(s) for s in json.loads(r.segments)),
+                r.subsidiary,
+            )
+            for r in rows
+        )
+    )
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+def read_journal_inputs(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The loaded billing schedule and the CRM sales order lines."""
+    billing_t, orders_t = schema.billing_schedule_line, schema.crm_sales_order_line
+    billing = conn.execute(
+        select(
+            billing_t.c.customer_id,
+            billing_t.c.currency,
+            func.coalesce(billing_t.c.product_code, "").label("product_code"),
+            billing_t.c.period,
+            billing_t.c.amount_cents,
+        )
+    )
+    orders = conn.execute(select(orders_t))
+    return (
+        pd.DataFrame(billing.fetchall(), columns=list(billing.keys())),
+        pd.DataFrame(orders.fetchall(), columns=list(orders.keys())),
+    )
+
+
+def posted_details_before(conn: Connection, period: str) -> pd.DataFrame:
+    table = schema.journal_detail
+    rows = conn.execute(
+        select(
+            table.c.event,
+            table.c.customer_id,
+            table.c.currency,
+            table.c.product_code,
+            table.c.amount_cents,
+        ).where(table.c.period < period)
+    )
+    return pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+
+
+# -- the plan -------------------------------------------------------------------------------------
+
+
+def plan_exists(conn: Connection, period: str) -> bool:
+    table = schema.journal_posting
+    return (
+        conn.execute(select(table.c.external_id).where(table.c.period == period)).first()
+        is not None
+    )
+
+
+def save_plan(conn: Connection, period: str, details: pd.DataFrame, entries: list[JournalEntry]):
+    """Freeze the period's plan: its details and its entries, all planned."""
+    if len(details):
+        conn.execute(
+            insert(schema.journal_detail),
+            [{"period": period, **row} for row in details.to_dict(orient="records")],
+        )
+    if entries:
+        conn.execute(
+            insert(schema.journal_posting),
+            [
+                {
+                    "external_id": e.external_id,
+                    "period": e.period,
+                    "event": e.event,
+                    "currency": e.currency,
+                    "sequence": e.sequence,
+                    "tran_date": pd.Timestamp(e.tran_date).date(),
+                    "line_count": len(e.lines),
+                    "debit_cents": e.debit_cents,
+                    "credit_cents": e.credit_cents,
+                    "lines": json.dumps([asdict(line) for line in e.lines]),
+                    "status": PLANNED,
+                    "verified": False,
+                }
+                for e in entries
+            ],
+        )
+
+
+def read_plan(conn: Connection, period: str) -> list[tuple[JournalEntry, dict[str, Any]]]:
+    """The period's entries with their posting state, in external-id order."""
+    table = schema.journal_posting
+    rows = conn.execute(
+        select(table)
+        .where(table.c.period == period)
+        .order_by(table.c.event, table.c.currency, table.c.sequence)
+    )
+    out = []
+    for row in rows:
+        lines = tuple(
+            JournalLine(
+                line["account_id"],
+                line["debit_cents"],
+                line["credit_cents"],
+                tuple(tuple(s) for s in line["segments"]),
+            )
+            for line in json.loads(row.lines)
+        )
+        entry = JournalEntry(
+            row.external_id, row.period, row.event, row.currency, row.sequence, lines
+        )
+        out.append((entry, dict(row._mapping)))
+    return out
+
+
+def record_posting(
+    store: RevRecStore,
+    external_id: str,
+    *,
+    status: str,
+    netsuite_id: str | None = None,
+    verified: bool = False,
+    error: str | None = None,
+) -> None:
+    table = schema.journal_posting
+    values: dict[str, Any] = {"status": status, "error": error, "verified": verified}
+    if netsuite_id:
+        values.update(netsuite_id=netsuite_id, posted_at=utcnow())
+    with store.write() as conn:
+        conn.execute(update(table).where(table.c.external_id == external_id).values(**values))
+
+
+def postings(store: RevRecStore, period: str | None = None) -> list[dict[str, Any]]:
+    table = schema.journal_posting
+    query = select(table).order_by(
+        table.c.period, table.c.event, table.c.currency, table.c.sequence
+    )
+    if period:
+        query = query.where(table.c.period == period)
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
