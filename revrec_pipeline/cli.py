@@ -289,12 +289,65 @@ def build_parser() -> argparse.ArgumentParser:
         "service_end_date,amount,currency,recognition",
     )
 
+    period = sub.add_parser("period", help="Accounting periods (YYYY-MM).")
+    period_sub = period.add_subparsers(dest="period_command", required=True, metavar="COMMAND")
+    period_set = add(
+        "set",
+        cmd_period_set,
+        "Set the first open accounting period (go-live); invoice jobs then load the store.",
+        period_sub,
+    )
+    period_set.add_argument("period", metavar="YYYY-MM")
+    period_close = add(
+        "close",
+        cmd_period_close,
+        "Close the oldest open period; the period-close sensor then posts its journals.",
+        period_sub,
+    )
+    period_close.add_argument("period", metavar="YYYY-MM")
+
+    mapping = sub.add_parser("mapping", help="The journal account mapping.")
+    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True, metavar="COMMAND")
+    mapping_import = add(
+        "import",
+        cmd_mapping_import,
+        "Replace the journal account mapping from CSV (account_type,netsuite_account_id,"
+        "product_code,department,class,location,subsidiary[,cseg_*]); all or nothing.",
+        mapping_sub,
+    )
+    mapping_import.add_argument("file", type=Path, metavar="FILE.csv")
+
+    journals = sub.add_parser("journals", help="Revenue journal entries.")
+    journals_sub = journals.add_subparsers(
+        dest="journals_command", required=True, metavar="COMMAND"
+    )
+    journals_post = add(
+        "post",
+        cmd_journals_post,
+        "Run journal_posting_job now for a closed period (what the period-close sensor launches).",
+        journals_sub,
+    )
+    journals_post.add_argument("period", metavar="YYYY-MM")
+
+    bulk = add(
+        "import-bulk",
+        cmd_import_bulk,
+        "Load a reviewed conversion workbook (BillingSchedule tabs) into the store, all or nothing.",
+    )
+    bulk.add_argument("file", type=Path, metavar="FILE.xlsx")
+    jobs = add("jobs", cmd_jobs, "List invoice jobs: kind, counts, recon status and workbook.")
+    jobs.add_argument("--limit", type=int, default=50, help="most recent N jobs (default 50)")
+
     add(
         "sync",
         cmd_sync,
         "Run invoice_sync_job now, in process, on the configured Dagster instance.",
     )
-    add("status", cmd_status, "Show the store, its row counts and the last sync watermarks.")
+    add(
+        "status",
+        cmd_status,
+        "Show periods, notices, the last invoice job, journal postings and sync watermarks.",
+    )
     return parser
 
 

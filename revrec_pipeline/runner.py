@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from typing import Any
 import dagster as dg
 
 from revrec_pipeline.settings import load_settings
+
+_QUALIFIED_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: ")
 
 
 @contextmanager
@@ -46,7 +49,10 @@ def _root_message(error: Any) -> str:
     """The user's own exception inside Dagster's wrapping: the sentence worth showing."""
     while error is not None and getattr(error, "cause", None) is not None:
         error = error.cause
-    return error.message.strip() if error is not None else ""
+    if error is None:
+        return ""
+    # "dagster._core.definitions.events.Failure: text" → "text"
+    return _QUALIFIED_PREFIX.sub("", error.message.strip())
 
 
 def run_job(

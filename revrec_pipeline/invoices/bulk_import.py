@@ -118,16 +118,17 @@ def read_billing_schedule(path: Path) -> pd.DataFrame:
             missing = [c.header for c in columns if c.header not in header]
             if missing:
                 problems.append(f"sheet {name}: missing column(s) {', '.join(missing)}.")
-                continue
-            position = {c.header: header.index(c.header) for c in columns}
+            # The cells of the columns that are there are still checked: every problem at once.
+            position = {c.header: header.index(c.header) for c in columns if c.header in header}
             for row_number, row in enumerate(rows, start=2):
                 if row is None or all(v is None for v in row):
                     continue
                 record = {}
                 for column in columns:
-                    raw = (
-                        row[position[column.header]] if position[column.header] < len(row) else None
-                    )
+                    if column.header not in position:
+                        continue
+                    index = position[column.header]
+                    raw = row[index] if index < len(row) else None
                     where = f"sheet {name} row {row_number}, column {column.header}"
                     value = _value(raw, column.kind, where, problems)
                     empty = raw is None or str(raw).strip() == ""

@@ -43,9 +43,8 @@ def netsuite_customer_name(
 ) -> str:
     """Companies by company name, individuals by first + last name; else the entity id."""
     if isperson:
-        person = " ".join(part for part in (firstname, lastname) if part and str(part).strip())
-        if person.strip():
-            return person
+        person = " ".join(str(p).strip() for p in (firstname, lastname) if p and str(p).strip())
+        return person or str(entityid or "")
     if companyname and str(companyname).strip():
         return str(companyname)
     return str(entityid or "")

@@ -24,12 +24,9 @@ SUMMARY_COLUMNS = ["period", "currency", *AMOUNTS, "customers", "status"]
 
 
 def _sum(frame: pd.DataFrame, name: str) -> pd.Series:
-    return (
-        frame.reindex(columns=[*KEY, "amount_cents"])
-        .groupby(KEY)["amount_cents"]
-        .sum()
-        .rename(name)
-    )
+    # dropna=False: a line with a missing key (say, an unknown currency) must still be counted.
+    columns = frame.reindex(columns=[*KEY, "amount_cents"])
+    return columns.groupby(KEY, dropna=False)["amount_cents"].sum().rename(name)
 
 
 def recon_details(all_lines: pd.DataFrame, revrec_lines: pd.DataFrame) -> pd.DataFrame:
@@ -88,14 +85,18 @@ def failing_rows(details: pd.DataFrame) -> pd.DataFrame:
     return details[details["difference_cents"] != 0]
 
 
+def _customer_label(row) -> str:
+    name = row.netsuite_customer_name
+    return str(name) if isinstance(name, str) and name else f"customer {row.netsuite_customer_id}"
+
+
 def describe_differences(details: pd.DataFrame, limit: int = 20) -> str:
     """One sentence naming the offending customers and periods (for the blocking check)."""
     bad = failing_rows(details)
     if bad.empty:
         return "Every period and customer reconciles (difference 0)."
     items = [
-        f"{r.period} {r.netsuite_customer_name or r.netsuite_customer_id} ({r.currency}) "
-        f"{r.difference_cents / 100:+,.2f}"
+        f"{r.period} {_customer_label(r)} ({r.currency}) {r.difference_cents / 100:+,.2f}"
         for r in bad.head(limit).itertuples()
     ]
     more = f" and {len(bad) - limit} more" if len(bad) > limit else ""

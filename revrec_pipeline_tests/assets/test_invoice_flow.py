@@ -6,22 +6,19 @@ tables and the CRM list, following SPEC §4 and §6 literally.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from openpyxl import load_workbook
 
-from revrec_pipeline.crm import import_crm_files
 from revrec_pipeline.runner import run_job
-from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
 from revrec_pipeline.store import RevRecStore
 from revrec_pipeline.store.invoices import set_go_live
+from revrec_pipeline_tests.pipeline_helpers import check_evaluations, sync
 
 SPEC_LINES_SQL = """
 SELECT t.id AS tran, tl.id AS line, t.entity, t.trandate, tl.foreignamount, i.itemid
@@ -99,42 +96,6 @@ def store_totals(store: RevRecStore) -> dict[tuple[str, str], int]:
     return dict(totals)
 
 
-@pytest.fixture
-def flow(database_url, tmp_path, monkeypatch):
-    dataset = generate_dataset(seed=11, size="small")
-    excluded = dataset.manifest["excluded_item_name"]
-    with NetSuiteSandbox(SandboxConfig(), dataset) as sb:
-        config = sb.config
-        env = {
-            "NETSUITE_ACCOUNT_ID": config.account_id,
-            "NETSUITE_BASE_URL": sb.url,
-            "NETSUITE_TIMEZONE": config.timezone,
-            "NETSUITE_CONSUMER_KEY": config.consumer_key,
-            "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
-            "NETSUITE_TOKEN_ID": config.token_id,
-            "NETSUITE_TOKEN_SECRET": config.token_secret,
-            "REVREC_HOME": str(tmp_path / "home"),
-            "REVREC_DATABASE_URL": database_url,
-            "REVREC_EXCLUDE_PRODUCTS": json.dumps(
-                {"product": {"name": "Name", "values": [excluded]}}
-            ),
-        }
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        store = RevRecStore(database_url)
-        store.create_all()
-        customers_csv, orders_csv = dataset.write_crm_csv(tmp_path / "crm")
-        import_crm_files(store, Path(customers_csv), Path(orders_csv))
-        with dg.instance_for_test() as instance:
-            yield sb, dataset, store, instance, tmp_path / "home"
-
-
-def sync(instance):
-    run = run_job("invoice_sync_job", instance=instance, progress=lambda m: None)
-    assert run.success, run.summary()
-    return run, Path(run.materializations["invoice_workbook"]["path"])
-
-
 def test_conversion_then_sync_then_changes(flow):
     sb, dataset, store, instance, home = flow
     manifest = dataset.manifest
@@ -192,7 +153,7 @@ def test_conversion_then_sync_then_changes(flow):
     run, workbook = sync(instance)
     assert workbook.parent == home / "sync_jobs"
     assert store_totals(store) == expected == workbook_totals(workbook)
-    checks = {e.check_name: e.passed for e in _check_evaluations(instance, run.run_id)}
+    checks = {e.check_name: e.passed for e in check_evaluations(instance, run.run_id).values()}
     assert checks == {
         "recon_difference_zero": True,
         "billing_schedule_schema": True,
@@ -246,13 +207,6 @@ def test_conversion_then_sync_then_changes(flow):
     assert len(stored) == len(billing_rows)
 
 
-def _check_evaluations(instance, run_id):
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    return [r.event_log_entry.dagster_event.event_specific_data for r in records]
-
-
 def test_recon_difference_fails_the_sync_naming_customers_and_periods(flow):
     sb, dataset, store, instance, _home = flow
     set_go_live(store, "2026-10")
@@ -262,7 +216,7 @@ def test_recon_difference_fails_the_sync_naming_customers_and_periods(flow):
     sb.execute("DELETE FROM currency WHERE symbol = 'GBP'")
     run = run_job("invoice_sync_job", instance=instance, progress=lambda m: None)
     assert not run.success
-    checks = {e.check_name: e for e in _check_evaluations(instance, run.run_id)}
+    checks = check_evaluations(instance, run.run_id)
     assert not checks["billing_schedule_schema"].passed
     recon = checks["recon_difference_zero"]
     assert not recon.passed

@@ -1,0 +1,64 @@
+"""Running the whole pipeline in tests: the environment for a sandbox, jobs, check results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from revrec_pipeline.runner import JobRun, run_job
+from revrec_pipeline.sandbox import NetSuiteSandbox
+
+
+def sandbox_environment(sb: NetSuiteSandbox, home: Path, database_url: str) -> dict[str, str]:
+    config = sb.config
+    excluded = sb.manifest["excluded_item_name"]
+    return {
+        "NETSUITE_ACCOUNT_ID": config.account_id,
+        "NETSUITE_BASE_URL": sb.url,
+        "NETSUITE_TIMEZONE": config.timezone,
+        "NETSUITE_CONSUMER_KEY": config.consumer_key,
+        "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
+        "NETSUITE_TOKEN_ID": config.token_id,
+        "NETSUITE_TOKEN_SECRET": config.token_secret,
+        "REVREC_HOME": str(home),
+        "REVREC_DATABASE_URL": database_url,
+        "REVREC_EXCLUDE_PRODUCTS": json.dumps({"product": {"name": "Name", "values": [excluded]}}),
+    }
+
+
+def run(instance: dg.DagsterInstance, job: str, **tags: str) -> JobRun:
+    return run_job(job, instance=instance, progress=lambda message: None, tags=tags or None)
+
+
+def sync(instance: dg.DagsterInstance) -> tuple[JobRun, Path]:
+    result = run(instance, "invoice_sync_job")
+    assert result.success, result.summary()
+    return result, Path(result.materializations["invoice_workbook"]["path"])
+
+
+def post(instance: dg.DagsterInstance, period: str) -> JobRun:
+    return run(instance, "journal_posting_job", **{"revrec/period": period})
+
+
+def check_evaluations(instance: dg.DagsterInstance, run_id: str) -> dict:
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    return {e.check_name: e for e in evaluations}
+
+
+def sandbox_mapping_csv(manifest: dict, *, without: str | None = None) -> str:
+    accounts, subsidiary = manifest["accounts"], manifest["subsidiary_id"]
+    rows = {
+        "contra_revenue": f"contra_revenue,{accounts['contra_revenue']},,1,1,1,{subsidiary}",
+        "deferred_revenue": f"deferred_revenue,{accounts['deferred_revenue']},,,,,{subsidiary}",
+        "revenue": f"revenue,{accounts['revenue']},,1,2,3,{subsidiary}\n"
+        f"revenue,{accounts['services_revenue']},Premium Support,2,2,1,{subsidiary}",
+        "unbilled_receivable": f"unbilled_receivable,{accounts['unbilled_receivable']},,,,,"
+        f"{subsidiary}",
+    }
+    header = "account_type,netsuite_account_id,product_code,department,class,location,subsidiary"
+    return "\n".join([header, *(v for k, v in rows.items() if k != without)]) + "\n"
