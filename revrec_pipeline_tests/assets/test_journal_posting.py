@@ -169,3 +169,14 @@ def test_period_close_sensor_one_run_per_close(flow):
         close_period(store, "2026-11")
         third = period_close_sensor.evaluate_tick(context)
         assert [r.run_key for r in third.run_requests] == ["period-close-2026-11-2"]
+
+
+def test_closed_netsuite_period_refused_before_posting(flow):
+    sb, _dataset, store, instance, _home = flow
+    go_live_and_close(sb, store, instance)
+    sb.set_period_closed("2026-10", closed=True)
+    result = post(instance, "2026-10")
+    assert not result.success
+    assert "NetSuite period Oct 2026 is closed or locked" in result.summary()
+    assert sb.stats.journal_requests == 0
+    assert {p["status"] for p in postings(store, "2026-10")} == {"planned"}
