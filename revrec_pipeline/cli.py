@@ -196,6 +196,19 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from revrec_pipeline.store import RevRecStore
+
+    settings = load_settings()
+    before, after = RevRecStore(settings.database_url).upgrade(args.revision)
+    where = _redact_url(settings.database_url)
+    if before == after:
+        _print(f"The store at {where} is already at revision {after}.")
+    else:
+        _print(f"Upgraded the store at {where} from revision {before or '(empty)'} to {after}.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from revrec_pipeline.demo import run_demo
 
@@ -328,6 +341,16 @@ def build_parser() -> argparse.ArgumentParser:
         journals_sub,
     )
     journals_post.add_argument("period", metavar="YYYY-MM")
+
+    db = sub.add_parser("db", help="The RevRec store's schema.")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_upgrade = add(
+        "upgrade",
+        cmd_db_upgrade,
+        "Create the RevRec store or upgrade it to the newest schema (Alembic migrations).",
+        db_sub,
+    )
+    db_upgrade.add_argument("--revision", default="head", help="target revision (default head)")
 
     bulk = add(
         "import-bulk",

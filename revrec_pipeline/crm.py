@@ -84,9 +84,10 @@ def _rows(path: Path, columns: tuple[str, ...], problems: list[str]) -> list[tup
                 )
                 return []
             reader.fieldnames = header
+            # reader.line_num: the line in the file, so blank lines do not shift "row N".
             return [
-                (number, {k: (v or "").strip() for k, v in row.items() if k})
-                for number, row in enumerate(reader, start=2)
+                (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
+                for row in reader
             ]
         except (UnicodeDecodeError, csv.Error) as exc:
             problems.append(f"{path.name}: is not a UTF-8 CSV file ({exc}).")

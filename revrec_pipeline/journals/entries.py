@@ -90,7 +90,7 @@ def cumulative_targets(billing: pd.DataFrame, orders: pd.DataFrame, period: str)
     """Cumulative target per (event, customer, currency, product) through `period`'s end."""
     billed = _billing_through(billing, period).rename("billed")
     recognized = _revenue_through(orders, period).rename("recognized")
-    both = pd.concat([billed, recognized], axis=1).fillna(0).astype("int64")
+    both = pd.concat([billed, recognized], axis=1).infer_objects().fillna(0).astype("int64")
     both.index.names = TARGET_KEY
     both = both.reset_index()
     frames = [
@@ -187,10 +187,10 @@ def build_entries(
             # Too many lines: split along balanced pairs, summarizing within each entry.
             chunks, current = [], {}
             for pair, cents in sorted(pairs.items()):
-                current[pair] = cents
-                if len(current) * 2 >= max_lines:
+                if current and (len(current) + 1) * 2 > max_lines:  # a pair adds up to 2 lines
                     chunks.append(_summarize(current))
                     current = {}
+                current[pair] = cents
             if current:
                 chunks.append(_summarize(current))
         for sequence, chunk in enumerate((c for c in chunks if c), start=1):

@@ -32,6 +32,11 @@ class MappingError(ValueError):
         super().__init__(f"{header}\n{shown}" if header else "; ".join(problems))
 
 
+def is_internal_id(value: str) -> bool:
+    """NetSuite internal ids are ASCII digits (str.isdigit also accepts '５' and '²')."""
+    return value.isascii() and value.isdigit()
+
+
 @dataclass(frozen=True)
 class MappingRow:
     account_type: str
@@ -99,7 +104,8 @@ def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
     rows: list[MappingRow] = []
     seen: dict[tuple[str, str], int] = {}
     subsidiaries: set[str] = set()
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num  # the line in the file, blank lines included
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         where = f"{name} row {number}"
         account_type = row["account_type"]
@@ -109,7 +115,7 @@ def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
                 f"{', '.join(ACCOUNT_TYPES)}."
             )
         account_id = row["netsuite_account_id"]
-        if not account_id.isdigit():
+        if not is_internal_id(account_id):
             problems.append(
                 f"{where}, column netsuite_account_id: {account_id!r} is not a NetSuite internal "
                 "id (digits)."
@@ -117,14 +123,14 @@ def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
         segments = []
         for column in (*SEGMENT_COLUMNS, *[h for h in header if h.startswith("cseg_")]):
             value = row.get(column, "")
-            if value and not value.isdigit():
+            if value and not is_internal_id(value):
                 problems.append(
                     f"{where}, column {column}: {value!r} is not a NetSuite internal id (digits)."
                 )
             elif value:
                 segments.append((column, value))
         subsidiary = row.get("subsidiary", "")
-        if subsidiary and not subsidiary.isdigit():
+        if subsidiary and not is_internal_id(subsidiary):
             problems.append(f"{where}, column subsidiary: {subsidiary!r} is not an internal id.")
         elif subsidiary:
             subsidiaries.add(subsidiary)

@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -17,6 +21,21 @@ from sqlalchemy.engine import make_url
 from revrec_pipeline.store import schema
 
 _engines: dict[str, Engine] = {}
+_upgraded: set[str] = set()
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _migration_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_migration_config(None)).get_current_head()
+
+
 _engines_lock = threading.Lock()
 
 
@@ -95,7 +114,25 @@ class RevRecStore:
         return self.engine.dialect.name == "sqlite"
 
     def create_all(self) -> None:
-        schema.metadata.create_all(self.engine)
+        """Create or upgrade the store to the newest schema (idempotent, once per process)."""
+        if self.database_url not in _upgraded:
+            self.upgrade()
+            _upgraded.add(self.database_url)
+
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
+        """Run the Alembic migrations up to `revision`; returns (before, after) revisions."""
+        with self.write() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes upgrading at once queue here instead of racing on CREATE TABLE.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7263550141)"))
+            before = MigrationContext.configure(conn).get_current_revision()
+            command.upgrade(_migration_config(conn), revision)
+            after = MigrationContext.configure(conn).get_current_revision()
+        return before, after
+
+    def revision(self) -> str | None:
+        with self.read() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -36,6 +36,8 @@ def close_period(store: RevRecStore, period: str) -> int:
                 f"Cannot close {period}: no accounting period is set yet; set the first one with "
                 "`revrec period set YYYY-MM`."
             )
+        # Lock the periods: two closes at once on PostgreSQL queue here, the second refused.
+        conn.execute(select(table.c.period).with_for_update()).all()
         status = conn.execute(select(table.c.status).where(table.c.period == period)).scalar()
         oldest_open = conn.execute(
             select(func.min(table.c.period)).where(table.c.status == "open")

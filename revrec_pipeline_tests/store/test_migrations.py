@@ -1,0 +1,101 @@
+"""Alembic migrations: an empty store and one at the first revision with data both reach head
+with the schema of `schema.py` and nothing lost."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from revrec_pipeline.cli import main
+from revrec_pipeline.store import RevRecStore, schema
+from revrec_pipeline.store.db import head_revision
+
+
+def schema_differences(store: RevRecStore) -> list:
+    with store.engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn), schema.metadata)
+
+
+def test_empty_database_upgrades_to_the_schema(database_url):
+    store = RevRecStore(database_url)
+    assert store.upgrade() == (None, head_revision())
+    assert schema_differences(store) == []
+    assert store.upgrade() == (head_revision(), head_revision())  # idempotent
+
+
+def test_first_revision_with_data_upgrades_without_loss(database_url):
+    store = RevRecStore(database_url)
+    assert store.upgrade("0001") == (None, "0001")
+    tables = set(inspect(store.engine).get_table_names())
+    assert "netsuite_transaction" in tables and "billing_schedule_line" not in tables
+    with store.write() as conn:
+        conn.execute(schema.crm_customer.insert(), [{"customer_id": "C1", "customer_name": "Acme"}])
+        conn.execute(
+            schema.crm_sales_order_line.insert(),
+            [
+                {
+                    "order_number": "SO-1",
+                    "order_item_number": "1",
+                    "customer_id": "C1",
+                    "product_code": "P",
+                    "service_start_date": date(2026, 1, 1),
+                    "service_end_date": date(2026, 12, 31),
+                    "amount_cents": 1200000,
+                    "currency": "USD",
+                    "recognition": "ratable",
+                }
+            ],
+        )
+        conn.execute(
+            schema.netsuite_transaction.insert(),
+            [
+                {
+                    "id": 7,
+                    "type": "CustInvc",
+                    "tranid": "INV7",
+                    "trandate": date(2026, 1, 5),
+                    "entity": 3,
+                    "last_modified_at": datetime(2026, 1, 5, 12),
+                }
+            ],
+        )
+        conn.execute(
+            schema.netsuite_transaction_line.insert(),
+            [{"transaction_id": 7, "line_id": 1, "foreign_amount_cents": -123456}],
+        )
+        conn.execute(
+            schema.sync_state.insert(),
+            [
+                {
+                    "stream": "transactions:CustInvc",
+                    "watermark_at": datetime(2026, 1, 5, 12),
+                    "updated_at": datetime(2026, 1, 5, 12),
+                }
+            ],
+        )
+    before = {
+        t: store.snapshot(t)
+        for t in (
+            "crm_customer",
+            "crm_sales_order_line",
+            "netsuite_transaction",
+            "netsuite_transaction_line",
+            "sync_state",
+        )
+    }
+    assert store.upgrade() == ("0001", head_revision())
+    assert {t: store.snapshot(t) for t in before} == before
+    assert schema_differences(store) == []
+    assert store.count("billing_schedule_line") == 0
+
+
+def test_cli_db_upgrade(monkeypatch, tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("REVREC_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert f"from revision (empty) to {head_revision()}" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert f"already at revision {head_revision()}" in capsys.readouterr().out
