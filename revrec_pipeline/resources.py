@@ -10,15 +10,35 @@ from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.settings import Settings
 from revrec_pipeline.store.db import StoreResource
 
+CREDENTIAL_FIELDS = {
+    "tba": {
+        "consumer_key": "NETSUITE_CONSUMER_KEY",
+        "consumer_secret": "NETSUITE_CONSUMER_SECRET",
+        "token_id": "NETSUITE_TOKEN_ID",
+        "token_secret": "NETSUITE_TOKEN_SECRET",
+    },
+    "oauth2": {
+        "client_id": "NETSUITE_CLIENT_ID",
+        "certificate_id": "NETSUITE_CERTIFICATE_ID",
+        "private_key": "NETSUITE_PRIVATE_KEY",
+    },
+}
+
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     # Secrets and the account stay EnvVars: resolved at run time, never shown in the UI.
+    # Only the chosen method's variables are EnvVars, so the other method's need not be set.
+    credentials = {
+        field: dg.EnvVar(variable)
+        for field, variable in CREDENTIAL_FIELDS[settings.auth_method].items()
+        if not (field == "private_key" and os.environ.get("NETSUITE_PRIVATE_KEY_FILE"))
+    }
     netsuite = NetSuiteResource(
         account_id=dg.EnvVar("NETSUITE_ACCOUNT_ID"),
-        consumer_key=dg.EnvVar("NETSUITE_CONSUMER_KEY"),
-        consumer_secret=dg.EnvVar("NETSUITE_CONSUMER_SECRET"),
-        token_id=dg.EnvVar("NETSUITE_TOKEN_ID"),
-        token_secret=dg.EnvVar("NETSUITE_TOKEN_SECRET"),
+        auth_method=settings.auth_method,
+        **credentials,
+        private_key_file=os.environ.get("NETSUITE_PRIVATE_KEY_FILE", ""),
+        jwt_algorithm=os.environ.get("NETSUITE_JWT_ALGORITHM", "PS256"),
         base_url=dg.EnvVar("NETSUITE_BASE_URL") if os.environ.get("NETSUITE_BASE_URL") else "",
         timezone=settings.timezone,
         max_concurrency=settings.max_concurrency,

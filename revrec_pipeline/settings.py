@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
-CREDENTIAL_VARIABLES = (
-    "NETSUITE_CONSUMER_KEY",
-    "NETSUITE_CONSUMER_SECRET",
-    "NETSUITE_TOKEN_ID",
-    "NETSUITE_TOKEN_SECRET",
-)
+CREDENTIAL_VARIABLES = {
+    "tba": (
+        "NETSUITE_CONSUMER_KEY",
+        "NETSUITE_CONSUMER_SECRET",
+        "NETSUITE_TOKEN_ID",
+        "NETSUITE_TOKEN_SECRET",
+    ),
+    "oauth2": ("NETSUITE_CLIENT_ID", "NETSUITE_CERTIFICATE_ID", "NETSUITE_PRIVATE_KEY"),
+}
+JWT_ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 EXCLUDE_FORM = '{"product": {"name": "Name", "values": ["Product Name1", "Product Name2"]}}'
 # SPEC §2: the `name` in the exclude JSON is the item field shown in NetSuite's UI.
 EXCLUDE_FIELDS = {"Name": "itemid", "Display Name": "displayname"}
@@ -47,6 +51,7 @@ class ExcludeProducts:
 @dataclass(frozen=True)
 class Settings:
     account_id: str | None
+    auth_method: str
     base_url: str | None
     timezone: str
     max_concurrency: int
@@ -128,6 +133,13 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     raise ConfigurationError(f"{name} is {raw!r}; expected true or false.")
 
 
+def parse_choice(name: str, raw: str | None, choices: tuple[str, ...], default: str) -> str:
+    value = (raw or "").strip() or default
+    if value not in choices:
+        raise ConfigurationError(f"{name} is {raw!r}; expected one of {', '.join(choices)}.")
+    return value
+
+
 def parse_positive_int(name: str, raw: str | None, default: int) -> int:
     if raw is None or raw.strip() == "":
         return default
@@ -170,6 +182,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     database_url = env.get("REVREC_DATABASE_URL") or f"sqlite:///{home.resolve() / 'revrec.db'}"
     return Settings(
         account_id=parse_account_id(env.get("NETSUITE_ACCOUNT_ID")),
+        auth_method=parse_choice(
+            "NETSUITE_AUTH_METHOD", env.get("NETSUITE_AUTH_METHOD"), ("tba", "oauth2"), "tba"
+        ),
         base_url=(env.get("NETSUITE_BASE_URL") or "").strip() or None,
         timezone=parse_timezone(env.get("NETSUITE_TIMEZONE")),
         max_concurrency=parse_positive_int(
@@ -190,5 +205,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 def missing_credentials(environ: Mapping[str, str] | None = None) -> list[str]:
     """Names of the NetSuite variables a live connection needs but that are unset."""
     env = os.environ if environ is None else environ
-    names = ("NETSUITE_ACCOUNT_ID", *CREDENTIAL_VARIABLES)
+    method = (env.get("NETSUITE_AUTH_METHOD") or "tba").strip() or "tba"
+    names = ["NETSUITE_ACCOUNT_ID", *CREDENTIAL_VARIABLES.get(method, ())]
+    if method == "oauth2" and (env.get("NETSUITE_PRIVATE_KEY_FILE") or "").strip():
+        names.remove("NETSUITE_PRIVATE_KEY")
     return [name for name in names if not (env.get(name) or "").strip()]

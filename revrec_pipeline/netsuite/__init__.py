@@ -1,6 +1,6 @@
 """NetSuite REST client: authentication, SuiteQL paging, governance, errors, journal upsert."""
 
-from revrec_pipeline.netsuite.auth import NetSuiteAuth, TokenBasedAuth
+from revrec_pipeline.netsuite.auth import ClientCredentialsAuth, NetSuiteAuth, TokenBasedAuth
 from revrec_pipeline.netsuite.client import NetSuiteClient, RequestStats
 from revrec_pipeline.netsuite.errors import (
     NetSuiteAuthError,
@@ -10,6 +10,7 @@ from revrec_pipeline.netsuite.errors import (
 )
 
 __all__ = [
+    "ClientCredentialsAuth",
     "NetSuiteAuth",
     "NetSuiteAuthError",
     "NetSuiteClient",

@@ -8,11 +8,15 @@ timestamp. TBA (OAuth 1.0a) is NetSuite's method until 2027.1; OAuth 2.0 client 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Protocol
 
 import requests
 from requests_oauthlib import OAuth1
 
+from revrec_pipeline.netsuite import jwt
+from revrec_pipeline.netsuite.errors import NetSuiteAuthError
 from revrec_pipeline.settings import realm_for
 
 # oauthlib logs the consumer key, the token id and the signed Authorization header at DEBUG:
@@ -61,3 +65,102 @@ class TokenBasedAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:  # never show keys in a traceback or a log line
         return f"TokenBasedAuth(realm={self.realm!r})"
+
+
+class ClientCredentialsAuth(requests.auth.AuthBase):
+    """NetSuite OAuth 2.0 client credentials (M2M), TBA's successor from 2027.1.
+
+    A client assertion JWT signed with the certificate's private key (`kid` = certificate id)
+    is exchanged at the token endpoint for a bearer token, cached until shortly before it
+    expires and shared by every thread.
+    """
+
+    TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+    REFRESH_MARGIN_S = 120
+
+    def __init__(
+        self,
+        account_id: str,
+        base_url: str,
+        client_id: str,
+        certificate_id: str,
+        private_key_pem: str,
+        algorithm: str = "PS256",
+        scope: str = "rest_webservices",
+        timeout_seconds: float = 60.0,
+    ) -> None:
+        self.account_id = account_id
+        self.token_url = base_url.rstrip("/") + self.TOKEN_PATH
+        self._client_id = client_id
+        self._certificate_id = certificate_id
+        self._private_key_pem = private_key_pem
+        self.algorithm = algorithm
+        self.scope = scope
+        self.timeout_seconds = timeout_seconds
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+        self.tokens_fetched = 0
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._private_key_pem, self._client_id, self._certificate_id, self._token or "")
+
+    def invalidate(self) -> None:
+        """Forget the cached token (NetSuite answered 401: revoked or expired early)."""
+        with self._lock:
+            self._token, self._expires_at = None, 0.0
+
+    def _assertion(self) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": self._client_id,
+            "scope": self.scope,
+            "aud": self.token_url,
+            "iat": now,
+            "exp": now + 3600,  # NetSuite's maximum assertion lifetime
+        }
+        try:
+            return jwt.encode(payload, self._private_key_pem, self.algorithm, self._certificate_id)
+        except jwt.JWTError as exc:
+            raise NetSuiteAuthError(
+                f"Cannot sign the OAuth 2.0 client assertion for account {self.account_id}: "
+                f"{exc}. Check NETSUITE_PRIVATE_KEY and NETSUITE_JWT_ALGORITHM."
+            ) from None
+
+    def _fetch(self) -> None:
+        response = requests.post(
+            self.token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": self._assertion(),
+            },
+            timeout=self.timeout_seconds,
+        )
+        if response.status_code != 200:
+            try:
+                code = response.json().get("error", "")
+            except ValueError:
+                code = ""
+            raise NetSuiteAuthError(
+                f"NetSuite refused the OAuth 2.0 client credentials for account "
+                f"{self.account_id} ({code or response.status_code}). Check the client id, the "
+                "certificate id and that the private key matches the certificate uploaded to "
+                "the integration's M2M setup; NetSuite's Login Audit Trail has the reason.",
+                response.status_code,
+                code,
+            )
+        body = response.json()
+        self._token = body["access_token"]
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
+        self.tokens_fetched += 1
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        with self._lock:
+            if self._token is None or time.monotonic() > self._expires_at - self.REFRESH_MARGIN_S:
+                self._fetch()
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return f"ClientCredentialsAuth(account={self.account_id!r}, algorithm={self.algorithm!r})"

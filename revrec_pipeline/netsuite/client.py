@@ -155,6 +155,8 @@ class NetSuiteClient:
             if response.status_code < 400:
                 return response
             envelope = ErrorEnvelope.from_response(response)
+            if response.status_code == 401 and hasattr(self.auth, "invalidate"):
+                self.auth.invalidate()  # a bearer token may have been revoked or expired early
             if (
                 response.status_code == 401
                 and auth_failures < AUTH_RETRIES

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
 from revrec_pipeline.netsuite.resource import NetSuiteResource
+from revrec_pipeline.resources import CREDENTIAL_FIELDS
 from revrec_pipeline.settings import ConfigurationError, Settings, missing_credentials
 
 # What the pipeline reads and writes, each probed with the smallest query that needs it.
@@ -33,17 +34,25 @@ def client_from_environment(settings: Settings, **overrides) -> NetSuiteClient:
     """A client for commands run outside Dagster; credentials straight from the environment."""
     missing = missing_credentials()
     if missing:
+        what = (
+            "the OAuth 2.0 client id, certificate id and private key"
+            if settings.auth_method == "oauth2"
+            else "the four token-based-authentication keys"
+        )
         raise ConfigurationError(
             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set; NetSuite needs "
-            "the account id and the four token-based-authentication keys (in the environment "
-            "or .env)."
+            f"the account id and {what} (in the environment or .env)."
         )
+    credentials = {
+        field: os.environ.get(variable, "")
+        for field, variable in CREDENTIAL_FIELDS[settings.auth_method].items()
+    }
     resource = NetSuiteResource(
         account_id=settings.account_id or "",
-        consumer_key=os.environ["NETSUITE_CONSUMER_KEY"],
-        consumer_secret=os.environ["NETSUITE_CONSUMER_SECRET"],
-        token_id=os.environ["NETSUITE_TOKEN_ID"],
-        token_secret=os.environ["NETSUITE_TOKEN_SECRET"],
+        auth_method=settings.auth_method,
+        **credentials,
+        private_key_file=os.environ.get("NETSUITE_PRIVATE_KEY_FILE", ""),
+        jwt_algorithm=os.environ.get("NETSUITE_JWT_ALGORITHM", "PS256"),
         base_url=settings.base_url or "",
         timezone=settings.timezone,
         max_concurrency=settings.max_concurrency,

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 from pydantic import Field
 
-from revrec_pipeline.netsuite.auth import TokenBasedAuth
+from revrec_pipeline.netsuite.auth import ClientCredentialsAuth, TokenBasedAuth
 from revrec_pipeline.netsuite.client import NetSuiteClient
-from revrec_pipeline.settings import host_account_id, parse_account_id, parse_timezone
+from revrec_pipeline.settings import (
+    ConfigurationError,
+    host_account_id,
+    parse_account_id,
+    parse_timezone,
+)
 
 
 class NetSuiteResource(dg.ConfigurableResource):
     """Connection to one NetSuite account (TBA). Build secrets with `dg.EnvVar(...)`."""
 
     account_id: str = Field(description="Account id as NetSuite shows it, e.g. 1234567_SB1.")
-    consumer_key: str = Field(json_schema_extra={"dagster__is_secret": True})
-    consumer_secret: str = Field(json_schema_extra={"dagster__is_secret": True})
-    token_id: str = Field(json_schema_extra={"dagster__is_secret": True})
-    token_secret: str = Field(json_schema_extra={"dagster__is_secret": True})
+    auth_method: str = Field(default="tba", description="tba (OAuth 1.0a) or oauth2 (M2M).")
+    # TBA
+    consumer_key: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    consumer_secret: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    token_id: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    token_secret: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    # OAuth 2.0 client credentials
+    client_id: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    certificate_id: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    private_key: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    private_key_file: str = Field(default="", description="PEM file, instead of private_key.")
+    jwt_algorithm: str = Field(default="PS256", description="PS256/384/512 or ES256/384/512.")
     base_url: str = Field(default="", description="REST base URL override (sandbox, proxy).")
     timezone: str = Field(default="UTC", description="IANA time zone of the NetSuite account.")
     max_concurrency: int = Field(default=4, description="Most requests in flight from here.")
@@ -31,21 +46,42 @@ class NetSuiteResource(dg.ConfigurableResource):
             return self.base_url.rstrip("/")
         return f"https://{host_account_id(self.account_id)}.suitetalk.api.netsuite.com"
 
-    def get_client(self, log=None) -> NetSuiteClient:
-        # Fail before any request, naming the variable (SPEC §2).
-        parse_account_id(self.account_id)
-        parse_timezone(self.timezone)
-        auth = TokenBasedAuth(
+    def _auth(self):
+        if self.auth_method == "oauth2":
+            private_key = self.private_key
+            if not private_key and self.private_key_file:
+                try:
+                    private_key = Path(self.private_key_file).read_text(encoding="utf-8")
+                except OSError as exc:
+                    raise ConfigurationError(
+                        f"NETSUITE_PRIVATE_KEY_FILE {self.private_key_file} cannot be read "
+                        f"({exc.strerror}); expected a PEM private key file."
+                    ) from None
+            return ClientCredentialsAuth(
+                self.account_id,
+                self.resolved_base_url(),
+                self.client_id,
+                self.certificate_id,
+                private_key,
+                self.jwt_algorithm,
+                timeout_seconds=self.timeout_seconds,
+            )
+        return TokenBasedAuth(
             self.account_id,
             self.consumer_key,
             self.consumer_secret,
             self.token_id,
             self.token_secret,
         )
+
+    def get_client(self, log=None) -> NetSuiteClient:
+        # Fail before any request, naming the variable (SPEC §2).
+        parse_account_id(self.account_id)
+        parse_timezone(self.timezone)
         return NetSuiteClient(
             self.resolved_base_url(),
             self.account_id,
-            auth,
+            self._auth(),
             max_concurrency=self.max_concurrency,
             timeout_seconds=self.timeout_seconds,
             max_attempts=self.max_attempts,

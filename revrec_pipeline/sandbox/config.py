@@ -29,6 +29,11 @@ class SandboxConfig:
     fault_rate: float = 0.0
     fault_seed: int = 0
     timestamp_window_s: int = 300
+    # OAuth 2.0 client credentials (M2M): off until a certificate's public key is set.
+    oauth2_client_id: str = "sandbox-oauth2-client-id"
+    oauth2_certificate_id: str = "sandbox-certificate-id"
+    oauth2_public_key_pem: str | None = None
+    oauth2_token_lifetime_s: int = 3600
 
     @property
     def realm(self) -> str:

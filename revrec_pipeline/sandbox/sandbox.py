@@ -23,7 +23,18 @@ from .generator import Dataset, generate_dataset
 from .loader import load_dataset
 from .mutations import DataMutations, _plain
 from .oauth import NonceCache
-from .server import Request, Response, SandboxHTTPServer, admin, authenticate, error, route, sleep
+from .oauth2 import TOKEN_PATH, TokenStore
+from .server import (
+    Request,
+    Response,
+    SandboxHTTPServer,
+    admin,
+    authenticate,
+    error,
+    route,
+    sleep,
+    token_endpoint,
+)
 
 TOO_MANY = "Concurrent request limit exceeded. Request blocked."
 CONFIG_KNOBS = {
@@ -62,6 +73,7 @@ class NetSuiteSandbox(DataMutations):
         with self._conn() as conn:
             self.manifest: dict = get_meta(conn, "manifest", {})
         self.nonces = NonceCache()
+        self.oauth2_tokens = TokenStore()
         self.login_audit_trail: list[tuple[datetime, str]] = []
         self.stats = SandboxStats()
         self._lock = threading.Lock()  # stats, in-flight count and fault queues
@@ -154,6 +166,8 @@ class NetSuiteSandbox(DataMutations):
         if injected is not None:
             return injected
         sleep(self.config.latency_ms / 1000)
+        if req.path == TOKEN_PATH:
+            return token_endpoint(self, req)
         denied = authenticate(self, req)
         return denied or route(self, req)
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import journals
 from .oauth import AuthError, RequestInfo, verify
+from .oauth2 import ASSERTION_TYPE, TOKEN_PATH, OAuth2Error, verify_assertion
 from .suiteql import (
     SuiteQLError,
     column_names,
@@ -166,6 +167,17 @@ def not_found(req: Request) -> Response:
 
 
 def authenticate(sb: NetSuiteSandbox, req: Request) -> Response | None:
+    authorization = req.header("authorization") or ""
+    if authorization.lower().startswith("bearer "):
+        if sb.config.oauth2_public_key_pem and sb.oauth2_tokens.valid(authorization[7:].strip()):
+            return None
+        sb.audit("InvalidToken")
+        response = error(401, LOGIN_DETAIL, "INVALID_LOGIN")
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="{sb.config.realm}", error="invalid_token", '
+            'error_description="Invalid login attempt."'
+        )
+        return response
     info = RequestInfo(
         req.method,
         req.base.split("://")[0],
@@ -180,6 +192,41 @@ def authenticate(sb: NetSuiteSandbox, req: Request) -> Response | None:
         sb.audit(exc.reason)
         return error(401, LOGIN_DETAIL, "INVALID_LOGIN")
     return None
+
+
+def token_endpoint(sb: NetSuiteSandbox, req: Request) -> Response:
+    """POST /services/rest/auth/oauth2/v1/token with a client assertion (client credentials)."""
+    if req.method != "POST":
+        return error(405, f"Method {req.method} is not allowed.", "METHOD_NOT_ALLOWED")
+    form = {k: v[-1] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
+
+    def refuse(status: int, code: str, reason: str) -> Response:
+        sb.audit(reason)
+        return Response(status, {"error": code}, content_type="application/json")
+
+    if form.get("grant_type") != "client_credentials":
+        return refuse(400, "unsupported_grant_type", "UnsupportedGrantType")
+    if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+        return refuse(400, "invalid_request", "MissingAssertion")
+    if not sb.config.oauth2_public_key_pem:
+        return refuse(401, "invalid_client", "OAuth2NotSetUp")
+    try:
+        verify_assertion(
+            form["client_assertion"],
+            public_key_pem=sb.config.oauth2_public_key_pem,
+            client_id=sb.config.oauth2_client_id,
+            certificate_id=sb.config.oauth2_certificate_id,
+            token_url=f"{req.base}{TOKEN_PATH}",
+        )
+    except OAuth2Error as exc:
+        return refuse(400 if exc.error != "invalid_client" else 401, exc.error, exc.reason)
+    lifetime = sb.config.oauth2_token_lifetime_s
+    body = {
+        "access_token": sb.oauth2_tokens.issue(lifetime),
+        "token_type": "bearer",
+        "expires_in": lifetime,
+    }
+    return Response(200, body, content_type="application/json")
 
 
 # --- SuiteQL ----------------------------------------------------------------------------
