@@ -241,12 +241,20 @@ class Extractor:
                     latest = stamp
         return ids, latest
 
-    def _apply_deletions(
-        self, conn: Connection, kind: str, result: StreamResult, delete_rows: Callable
-    ) -> None:
+    def _start_deletions(self, conn: Connection, kind: str) -> tuple[str, datetime | None, Any]:
+        """Lock the deletion stream and start reading DeletedRecord beside the other pages."""
         stream = f"deleted:{kind}"
         watermark = self.store.lock_stream(conn, stream)
-        ids, latest = self._deleted_ids(kind, self._window_start(watermark))
+        pool = ThreadPoolExecutor(max_workers=1)
+        future = pool.submit(self._deleted_ids, kind, self._window_start(watermark))
+        pool.shutdown(wait=False)
+        return stream, watermark, future
+
+    def _finish_deletions(
+        self, conn: Connection, started: tuple, result: StreamResult, delete_rows: Callable
+    ) -> None:
+        stream, watermark, future = started
+        ids, latest = future.result()
         result.deleted += delete_rows(conn, ids)
         if latest and (watermark is None or latest > watermark):
             self.store.set_watermark(conn, stream, latest)
@@ -282,14 +290,45 @@ class Extractor:
                 f"FROM transaction WHERE {where} AND id <= ? AND id > ? ORDER BY id"
             )
 
-            def fetch_headers(lo: int, hi: int) -> Iterator[list[dict]]:
-                return self.client.query_keyset(
+            line_window, _ = self._window("t.", start)
+            line_where = " AND ".join([f"t.type IN ('{tran_type}')", *line_window])
+            line_query = (
+                "SELECT tl.uniquekey, tl.transaction, tl.id, tl.item, tl.quantity, tl.rate, "
+                "tl.netamount, tl.foreignamount, tl.memo, tl.department, tl.class, tl.location, "
+                "TO_CHAR(tl.revrecstartdate, 'YYYY-MM-DD') AS revrecstartdate, "
+                "TO_CHAR(tl.revrecenddate, 'YYYY-MM-DD') AS revrecenddate "
+                "FROM transactionline tl INNER JOIN transaction t ON t.id = tl.transaction "
+                f"WHERE {line_where} AND {pulled_filter_sql('t', tran_type)} "
+                "AND tl.mainline = 'F' AND tl.taxline = 'F' "
+                # The range on tl.transaction (not t.id) lets NetSuite use the line table's
+                # transaction index: each page then reads only its own shard's lines.
+                "AND tl.transaction > ? AND tl.transaction <= ? AND tl.uniquekey > ? "
+                "ORDER BY tl.uniquekey"
+            )
+
+            def fetch_shard(lo: int, hi: int) -> Iterator[tuple[str, list[dict]]]:
+                # Headers, then lines, of one id range: shards overlap each other's phases, and
+                # a shard's headers always reach the writer before its lines.
+                for page in self.client.query_keyset(
                     header_query, [*window_params, hi], key="id", after=lo
-                )
+                ):
+                    yield "headers", page
+                for page in self.client.query_keyset(
+                    line_query, [*window_params, lo, hi], key="tl.uniquekey", after=0
+                ):
+                    yield "lines", page
 
             pulled: set[int] = set()
             latest = watermark
-            for page in self._parallel_pages(shards, fetch_headers):
+            deletions = self._start_deletions(conn, tran_type)
+            for kind, page in self._parallel_pages(shards, fetch_shard):
+                if kind == "lines":
+                    # A document changed between the two reads is taken whole by the next run.
+                    rows = [line_row(row) for row in page if int(row["transaction"]) in pulled]
+                    if rows:
+                        conn.execute(lines_t.insert(), rows)
+                        result.lines += len(rows)
+                    continue
                 keep = [header_row(row, self.zone) for row in page if is_pulled(row)]
                 kept_ids = [row["id"] for row in keep]
                 dropped_ids = [int(row["id"]) for row in page if not is_pulled(row)]
@@ -303,32 +342,7 @@ class Extractor:
                     stamp = to_utc(row["lastmodifieddate"], self.zone)
                     latest = stamp if latest is None or stamp > latest else latest
 
-            line_window, _ = self._window("t.", start)
-            line_where = " AND ".join([f"t.type IN ('{tran_type}')", *line_window])
-            line_query = (
-                "SELECT tl.uniquekey, tl.transaction, tl.id, tl.item, tl.quantity, tl.rate, "
-                "tl.netamount, tl.foreignamount, tl.memo, tl.department, tl.class, tl.location, "
-                "TO_CHAR(tl.revrecstartdate, 'YYYY-MM-DD') AS revrecstartdate, "
-                "TO_CHAR(tl.revrecenddate, 'YYYY-MM-DD') AS revrecenddate "
-                "FROM transactionline tl INNER JOIN transaction t ON t.id = tl.transaction "
-                f"WHERE {line_where} AND {pulled_filter_sql('t', tran_type)} "
-                "AND tl.mainline = 'F' AND tl.taxline = 'F' "
-                "AND t.id > ? AND t.id <= ? AND tl.uniquekey > ? ORDER BY tl.uniquekey"
-            )
-
-            def fetch_lines(lo: int, hi: int) -> Iterator[list[dict]]:
-                return self.client.query_keyset(
-                    line_query, [*window_params, lo, hi], key="tl.uniquekey", after=0
-                )
-
-            for page in self._parallel_pages(shards, fetch_lines):
-                # A document changed between the two reads is taken whole by the next run.
-                rows = [line_row(row) for row in page if int(row["transaction"]) in pulled]
-                if rows:
-                    conn.execute(lines_t.insert(), rows)
-                    result.lines += len(rows)
-
-            self._apply_deletions(conn, tran_type, result, delete_documents)
+            self._finish_deletions(conn, deletions, result, delete_documents)
             result.watermark = latest
             self.store.set_watermark(conn, stream, latest)
             result.request_stats = self.client.stats.as_dict()
@@ -377,7 +391,8 @@ class Extractor:
                         for chunk in chunked(ids, CHUNK)
                     )
 
-                self._apply_deletions(conn, deleted_kind, result, delete_entities)
+                started = self._start_deletions(conn, deleted_kind)
+                self._finish_deletions(conn, started, result, delete_entities)
             result.shards = 1
             result.watermark = latest
             self.store.set_watermark(conn, stream, latest)

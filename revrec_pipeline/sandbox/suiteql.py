@@ -221,31 +221,37 @@ def to_char(value, fmt: str | None = None):
     if fmt is None or isinstance(value, int | float):
         return format_scalar(value)
     moment = parse_stored(value)
+    # The two formats every client uses, without the token walk (a page has thousands).
+    if fmt == "YYYY-MM-DD":
+        return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    if fmt == "YYYY-MM-DD HH24:MI:SS":
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
     return "".join(_format_token(tok, moment) for tok in _FMT_TOKEN_RE.findall(fmt))
 
 
+_TOKENS = {
+    "YYYY": lambda m: f"{m.year:04d}",
+    "YY": lambda m: f"{m.year % 100:02d}",
+    "MM": lambda m: f"{m.month:02d}",
+    "DD": lambda m: f"{m.day:02d}",
+    "HH24": lambda m: f"{m.hour:02d}",
+    "HH": lambda m: f"{m.hour % 12 or 12:02d}",
+    "HH12": lambda m: f"{m.hour % 12 or 12:02d}",
+    "MI": lambda m: f"{m.minute:02d}",
+    "SS": lambda m: f"{m.second:02d}",
+    "MON": lambda m: _MONTHS[m.month - 1][:3].upper(),
+    "MONTH": lambda m: _MONTHS[m.month - 1].upper(),
+    "DY": lambda m: m.strftime("%a").upper(),
+    "AM": lambda m: "AM" if m.hour < 12 else "PM",
+    "PM": lambda m: "AM" if m.hour < 12 else "PM",
+    "Q": lambda m: str((m.month - 1) // 3 + 1),
+}
+
+
 def _format_token(tok: str, m: datetime) -> str:
-    up = tok.upper()
-    hour12 = m.hour % 12 or 12
-    table = {
-        "YYYY": f"{m.year:04d}",
-        "YY": f"{m.year % 100:02d}",
-        "MM": f"{m.month:02d}",
-        "DD": f"{m.day:02d}",
-        "HH24": f"{m.hour:02d}",
-        "HH": f"{hour12:02d}",
-        "HH12": f"{hour12:02d}",
-        "MI": f"{m.minute:02d}",
-        "SS": f"{m.second:02d}",
-        "MON": _MONTHS[m.month - 1][:3].upper(),
-        "MONTH": _MONTHS[m.month - 1].upper(),
-        "DY": m.strftime("%a").upper(),
-        "AM": "AM" if m.hour < 12 else "PM",
-        "PM": "AM" if m.hour < 12 else "PM",
-        "Q": str((m.month - 1) // 3 + 1),
-    }
-    if up in table:
-        return table[up]
+    formatter = _TOKENS.get(tok.upper())
+    if formatter is not None:
+        return formatter(m)
     if tok.startswith('"'):
         return tok[1:-1]
     return tok
