@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from revrec_pipeline.settings import load_settings
 
 MARKER = ".revrec-demo"  # only a folder the demo made itself is ever wiped
@@ -182,6 +184,6 @@ def run_demo(
     progress("")
     progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
     progress(posting.materializations["posted_journals"]["summary"])
-    progress(f"Store: {settings.database_url}")
+    progress(f"Store: {make_url(settings.database_url).render_as_string(hide_password=True)}")
     progress(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

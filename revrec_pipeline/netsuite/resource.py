@@ -18,19 +18,28 @@ from revrec_pipeline.settings import (
 
 
 class NetSuiteResource(dg.ConfigurableResource):
-    """Connection to one NetSuite account (TBA). Build secrets with `dg.EnvVar(...)`."""
+    """Connection to one NetSuite account (TBA or OAuth 2.0). Build secrets with `dg.EnvVar`;
+    they are masked in the UI and left out of repr(), so a traceback never prints them."""
 
     account_id: str = Field(description="Account id as NetSuite shows it, e.g. 1234567_SB1.")
     auth_method: str = Field(default="tba", description="tba (OAuth 1.0a) or oauth2 (M2M).")
     # TBA
-    consumer_key: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
-    consumer_secret: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
-    token_id: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
-    token_secret: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    consumer_key: str = Field(
+        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
+    )
+    consumer_secret: str = Field(
+        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
+    )
+    token_id: str = Field(default="", repr=False, json_schema_extra={"dagster__is_secret": True})
+    token_secret: str = Field(
+        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
+    )
     # OAuth 2.0 client credentials
-    client_id: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
-    certificate_id: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
-    private_key: str = Field(default="", json_schema_extra={"dagster__is_secret": True})
+    client_id: str = Field(default="", repr=False, json_schema_extra={"dagster__is_secret": True})
+    certificate_id: str = Field(
+        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
+    )
+    private_key: str = Field(default="", repr=False, json_schema_extra={"dagster__is_secret": True})
     private_key_file: str = Field(default="", description="PEM file, instead of private_key.")
     jwt_algorithm: str = Field(default="PS256", description="PS256/384/512 or ES256/384/512.")
     base_url: str = Field(default="", description="REST base URL override (sandbox, proxy).")

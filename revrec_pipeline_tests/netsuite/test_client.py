@@ -177,3 +177,23 @@ def test_journal_entry_upsert_by_external_id(sandbox):
         )
         == 1
     )
+
+
+def test_resource_repr_never_shows_a_secret():
+    from revrec_pipeline.netsuite.resource import NetSuiteResource
+
+    values = {
+        name: f"{name}-SECRET-91c2"
+        for name in (
+            "consumer_key",
+            "consumer_secret",
+            "token_id",
+            "token_secret",
+            "client_id",
+            "certificate_id",
+            "private_key",
+        )
+    }
+    resource = NetSuiteResource(account_id="1234567", **values)
+    for text in (repr(resource), str(resource)):
+        assert "SECRET-91c2" not in text
