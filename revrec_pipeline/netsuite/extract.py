@@ -40,7 +40,7 @@ DELETED_TYPES = {
 }
 APPROVED = "2"
 NOT_PULLED_INVOICE_STATUSES = ("D", "E")  # pending approval, rejected
-SHARDS_PER_SLOT = 4  # more shards than slots, so one slow shard does not idle the others
+SHARDS_PER_SLOT = 8  # more shards than slots, so the last shards leave no slot idle for long
 MIN_SHARD_DOCUMENTS = 500
 CHUNK = 500
 
