@@ -366,34 +366,40 @@ class Extractor:
 
     def _extract_entities(self, stream, table_name, columns, table, to_row, deleted_kind):
         result = StreamResult(stream)
+
+        def delete_entities(conn: Connection, ids: list[int]) -> int:
+            return sum(
+                conn.execute(delete(table).where(table.c.id.in_(chunk))).rowcount
+                for chunk in chunked(ids, CHUNK)
+            )
+
         with self.store.write() as conn:
             watermark = self.store.lock_stream(conn, stream)
             result.previous_watermark = watermark
             start = self._window_start(watermark)
             window, params = self._window("", start)
+            deletions = self._start_deletions(conn, deleted_kind) if deleted_kind else None
+            where = " AND ".join(window) or "id > 0"
+            shards = self._shards(table_name, where, params)
+            result.shards = len(shards)
             query = (
                 f"SELECT {columns}, TO_CHAR(lastmodifieddate, '{NS_DATETIME}') AS lastmodifieddate "
-                f"FROM {table_name} WHERE {' AND '.join([*window, 'id > ?'])} ORDER BY id"
+                f"FROM {table_name} WHERE {where} AND id <= ? AND id > ? ORDER BY id"
             )
+
+            def fetch_shard(lo: int, hi: int) -> Iterator[list[dict]]:
+                return self.client.query_keyset(query, [*params, hi], key="id", after=lo)
+
             latest = watermark
-            for page in self.client.query_keyset(query, params, key="id", after=0):
+            for page in self._parallel_pages(shards, fetch_shard):
                 rows = [to_row(row, self.zone) for row in page]
                 upsert(conn, table, rows)
                 result.upserted += len(rows)
                 for row in rows:
                     stamp = row["last_modified_at"]
                     latest = stamp if latest is None or stamp > latest else latest
-            if deleted_kind:
-
-                def delete_entities(conn: Connection, ids: list[int]) -> int:
-                    return sum(
-                        conn.execute(delete(table).where(table.c.id.in_(chunk))).rowcount
-                        for chunk in chunked(ids, CHUNK)
-                    )
-
-                started = self._start_deletions(conn, deleted_kind)
-                self._finish_deletions(conn, started, result, delete_entities)
-            result.shards = 1
+            if deletions:
+                self._finish_deletions(conn, deletions, result, delete_entities)
             result.watermark = latest
             self.store.set_watermark(conn, stream, latest)
             result.request_stats = self.client.stats.as_dict()
