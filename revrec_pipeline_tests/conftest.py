@@ -71,3 +71,29 @@ def store(database_url) -> RevRecStore:
     store = RevRecStore(database_url)
     store.create_all()
     return store
+
+
+def pytest_sessionstart(session):
+    # In CI the PostgreSQL half of the suite must run, never silently skip.
+    if os.environ.get("CI") and not postgres_url():
+        pytest.exit(
+            f"CI is set but {POSTGRES_URL_VARIABLE} is not: PostgreSQL tests would skip.", 2
+        )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per store backend, so a CI log shows the suite passing on both."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if report.when not in ("call", "setup") or (
+                outcome == "passed" and report.when != "call"
+            ):
+                continue
+            for backend in ("sqlite", "postgres"):
+                if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    for backend, numbers in sorted(counts.items()):
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(numbers.items()))
+        terminalreporter.write_line(f"store backend {backend}: {summary}")
