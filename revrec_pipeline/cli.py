@@ -58,8 +58,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from revrec_pipeline.runner import run_job
 
     result = run_job("invoice_sync_job", progress=_print)
+    if not result.success:
+        raise CommandError(result.summary())
     _print(result.summary())
-    return 0 if result.success else EXIT_FAILURE
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -152,6 +154,8 @@ def cmd_journals_post(args: argparse.Namespace) -> int:
 
     period = parse_period(args.period)
     result = run_job("journal_posting_job", progress=_print, tags={PERIOD_TAG: period})
+    if not result.success:
+        raise CommandError(result.summary())
     _print(result.summary())
     posted = result.materializations.get("posted_journals", {})
     if posted:
@@ -159,7 +163,7 @@ def cmd_journals_post(args: argparse.Namespace) -> int:
             f"{posted.get('entries', 0)} entries for {period} are in NetSuite "
             f"({posted.get('posted_now', 0)} posted by this run)."
         )
-    return 0 if result.success else EXIT_FAILURE
+    return 0
 
 
 def cmd_import_bulk(args: argparse.Namespace) -> int:

@@ -11,11 +11,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
+from revrec_pipeline.journals.periods import parse_iso_date
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, upsert
 
@@ -32,7 +33,9 @@ SALES_ORDER_COLUMNS = (
     "recognition",
 )
 RECOGNITION_METHODS = ("ratable", "point_in_time")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+# Plain decimal amounts: no exponent, no "_" separators, no non-ASCII digits.
+_AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -84,36 +87,39 @@ def _rows(path: Path, columns: tuple[str, ...], problems: list[str]) -> list[tup
                 )
                 return []
             reader.fieldnames = header
-            # reader.line_num: the line in the file, so blank lines do not shift "row N".
-            return [
-                (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
-                for row in reader
-            ]
+            rows = []
+            for row in reader:
+                # reader.line_num: the line in the file, so blank lines do not shift "row N".
+                number = reader.line_num
+                if row.get(None):  # DictReader files extra values under None
+                    problems.append(
+                        f"{path.name} row {number}: has more values than the header's "
+                        f"{len(header)} columns (an unquoted comma?)."
+                    )
+                    continue
+                rows.append((number, {k: (v or "").strip() for k, v in row.items() if k}))
+            return rows
         except (UnicodeDecodeError, csv.Error) as exc:
             problems.append(f"{path.name}: is not a UTF-8 CSV file ({exc}).")
             return []
 
 
 def _parse_date(value: str, where: str, column: str, problems: list[str]) -> date | None:
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("bad")
-    except ValueError:
+    parsed = parse_iso_date(value)
+    if parsed is None:
         problems.append(
             f"{where}, column {column}: {value!r} is not a date in the form YYYY-MM-DD."
         )
-        return None
+    return parsed
 
 
 def _parse_amount(value: str, where: str, problems: list[str]) -> Decimal | None:
-    try:
-        amount = Decimal(value)
-        if not amount.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
+    if not _AMOUNT.match(value):
         problems.append(
             f"{where}, column amount: {value!r} is not a decimal amount (expected e.g. 1200.50)."
         )
         return None
+    amount = Decimal(value)
     if amount != amount.quantize(Decimal("0.01")):
         problems.append(f"{where}, column amount: {value!r} has more than 2 decimal places.")
         return None
@@ -122,17 +128,22 @@ def _parse_amount(value: str, where: str, problems: list[str]) -> Decimal | None
 
 def read_customers(path: Path, problems: list[str]) -> list[CrmCustomer]:
     customers: dict[str, CrmCustomer] = {}
+    first_row: dict[str, int] = {}
     for number, row in _rows(path, CUSTOMER_COLUMNS, problems):
         where = f"{path.name} row {number}"
         customer_id, name = row["customer_id"], row["customer_name"]
-        if not customer_id:
-            problems.append(f"{where}, column customer_id: is empty.")
-        elif not name:
-            problems.append(f"{where}, column customer_name: is empty.")
-        elif customer_id in customers:
-            problems.append(f"{where}, column customer_id: {customer_id!r} appears twice.")
-        else:
-            customers[customer_id] = CrmCustomer(customer_id, name)
+        for column in CUSTOMER_COLUMNS:
+            if not row[column]:
+                problems.append(f"{where}, column {column}: is empty.")
+        if customer_id and customer_id in first_row:
+            problems.append(
+                f"{where}, column customer_id: {customer_id!r} appears twice (first on row "
+                f"{first_row[customer_id]})."
+            )
+        elif customer_id:
+            first_row[customer_id] = number
+            if name:
+                customers[customer_id] = CrmCustomer(customer_id, name)
     return list(customers.values())
 
 
@@ -140,6 +151,7 @@ def read_sales_orders(
     path: Path, known_customers: set[str], problems: list[str]
 ) -> list[SalesOrderLine]:
     lines: dict[tuple[str, str], SalesOrderLine] = {}
+    first_row: dict[tuple[str, str], int] = {}
     for number, row in _rows(path, SALES_ORDER_COLUMNS, problems):
         where = f"{path.name} row {number}"
         before = len(problems)
@@ -159,7 +171,7 @@ def read_sales_orders(
             )
         amount = _parse_amount(row["amount"], where, problems)
         currency = row["currency"].upper()
-        if len(currency) != 3 or not currency.isalpha():
+        if not _CURRENCY.match(row["currency"]):
             problems.append(
                 f"{where}, column currency: {row['currency']!r} is not a 3-letter ISO code."
             )
@@ -169,8 +181,13 @@ def read_sales_orders(
                 f"{', '.join(RECOGNITION_METHODS)}."
             )
         key = (row["order_number"], row["order_item_number"])
-        if key in lines:
-            problems.append(f"{where}: order {key[0]} item {key[1]} appears twice.")
+        if key in first_row:
+            problems.append(
+                f"{where}: order {key[0]} item {key[1]} appears twice (first on row "
+                f"{first_row[key]})."
+            )
+        else:
+            first_row[key] = number
         if len(problems) == before:
             lines[key] = SalesOrderLine(
                 row["customer_id"],

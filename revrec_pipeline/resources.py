@@ -38,7 +38,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         auth_method=settings.auth_method,
         **credentials,
         private_key_file=os.environ.get("NETSUITE_PRIVATE_KEY_FILE", ""),
-        jwt_algorithm=os.environ.get("NETSUITE_JWT_ALGORITHM", "PS256"),
+        jwt_algorithm=settings.jwt_algorithm,
         base_url=dg.EnvVar("NETSUITE_BASE_URL") if os.environ.get("NETSUITE_BASE_URL") else "",
         timezone=settings.timezone,
         max_concurrency=settings.max_concurrency,

@@ -11,7 +11,7 @@ from typing import Any
 
 import dagster as dg
 
-from revrec_pipeline.settings import load_settings
+from revrec_pipeline.settings import load_settings, require_credentials
 
 _QUALIFIED_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: ")
 
@@ -65,7 +65,9 @@ def run_job(
 ) -> JobRun:
     from revrec_pipeline.definitions import build_definitions
 
-    job = build_definitions().resolve_job_def(job_name)
+    settings = load_settings()
+    require_credentials(settings)  # both jobs call NetSuite: say what is missing, up front
+    job = build_definitions(settings).resolve_job_def(job_name)
     with dagster_instance() if instance is None else _given(instance) as active:
         progress(f"Running {job_name} ...")
         result = job.execute_in_process(

@@ -52,6 +52,7 @@ class ExcludeProducts:
 class Settings:
     account_id: str | None
     auth_method: str
+    jwt_algorithm: str
     base_url: str | None
     timezone: str
     max_concurrency: int
@@ -185,6 +186,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         auth_method=parse_choice(
             "NETSUITE_AUTH_METHOD", env.get("NETSUITE_AUTH_METHOD"), ("tba", "oauth2"), "tba"
         ),
+        jwt_algorithm=parse_choice(
+            "NETSUITE_JWT_ALGORITHM", env.get("NETSUITE_JWT_ALGORITHM"), JWT_ALGORITHMS, "PS256"
+        ),
         base_url=(env.get("NETSUITE_BASE_URL") or "").strip() or None,
         timezone=parse_timezone(env.get("NETSUITE_TIMEZONE")),
         max_concurrency=parse_positive_int(
@@ -200,6 +204,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         home=home,
         database_url=database_url,
     )
+
+
+def require_credentials(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+    """Stop before any NetSuite call, naming every credential variable that is unset."""
+    missing = missing_credentials(environ)
+    if missing:
+        what = (
+            "the OAuth 2.0 client id, certificate id and private key"
+            if settings.auth_method == "oauth2"
+            else "the four token-based-authentication keys"
+        )
+        raise ConfigurationError(
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set; NetSuite needs "
+            f"the account id and {what} (in the environment or .env)."
+        )
 
 
 def missing_credentials(environ: Mapping[str, str] | None = None) -> list[str]:

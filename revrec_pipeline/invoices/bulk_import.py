@@ -16,9 +16,10 @@ from openpyxl import load_workbook
 
 from revrec_pipeline.invoices.billing import BILLING_COLUMNS
 from revrec_pipeline.invoices.workbook import AMOUNT, BILLING_TAB, DATE, INTEGER, NUMBER, TABS
+from revrec_pipeline.journals.periods import is_period, parse_iso_date
 
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONTINUATION = re.compile(r"^(?P<tab>.+?)(?:_(?P<n>[2-9]|[1-9]\d+))?$")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REQUIRED = {
     "Customer ID",
     "NetSuite ID",
@@ -61,11 +62,10 @@ def _value(raw, kind: str, where: str, problems: list[str]):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
-        try:
-            return dt.date.fromisoformat(str(raw).strip())
-        except ValueError:
+        parsed = parse_iso_date(str(raw).strip())
+        if parsed is None:
             problems.append(f"{where}: {raw!r} is not a date (expected a date cell or YYYY-MM-DD).")
-            return None
+        return parsed
     if kind in (AMOUNT, NUMBER, INTEGER):
         if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal):
             problems.append(f"{where}: {raw!r} is not a number.")
@@ -137,8 +137,13 @@ def read_billing_schedule(path: Path) -> pd.DataFrame:
                     record[column.source] = value
                 where = f"sheet {name} row {row_number}"
                 period = record.get("period")
-                if period is not None and not _PERIOD.match(period):
+                if period is not None and not is_period(period):
                     problems.append(f"{where}, column Period: {period!r} is not YYYY-MM.")
+                currency = record.get("currency")
+                if currency is not None and not _CURRENCY.match(currency):
+                    problems.append(
+                        f"{where}, column Currency: {currency!r} is not a 3-letter ISO code."
+                    )
                 kind = record.get("document_type")
                 if kind is not None and kind not in DOCUMENT_TYPES:
                     problems.append(

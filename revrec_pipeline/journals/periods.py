@@ -1,4 +1,6 @@
-"""Accounting periods are calendar months written YYYY-MM."""
+r"""Accounting periods are calendar months written YYYY-MM; dates are written YYYY-MM-DD.
+
+`[0-9]`, not `\d`: `\d` also matches full-width and other Unicode digits."""
 
 from __future__ import annotations
 
@@ -6,7 +8,22 @@ import calendar
 import re
 from datetime import date
 
-PERIOD_FORMAT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD_FORMAT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def is_period(value: str | None) -> bool:
+    return bool(value) and PERIOD_FORMAT.match(value) is not None
+
+
+def parse_iso_date(value: str) -> date | None:
+    """A YYYY-MM-DD date, or None (ISO week dates and other forms are not accepted)."""
+    if not ISO_DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def period_of(day: date) -> str:

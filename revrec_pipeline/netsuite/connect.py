@@ -10,7 +10,7 @@ from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.resources import CREDENTIAL_FIELDS
-from revrec_pipeline.settings import ConfigurationError, Settings, missing_credentials
+from revrec_pipeline.settings import Settings, require_credentials
 
 # What the pipeline reads and writes, each probed with the smallest query that needs it.
 PERMISSION_PROBES = (
@@ -32,17 +32,7 @@ class CheckResult:
 
 def client_from_environment(settings: Settings, **overrides) -> NetSuiteClient:
     """A client for commands run outside Dagster; credentials straight from the environment."""
-    missing = missing_credentials()
-    if missing:
-        what = (
-            "the OAuth 2.0 client id, certificate id and private key"
-            if settings.auth_method == "oauth2"
-            else "the four token-based-authentication keys"
-        )
-        raise ConfigurationError(
-            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set; NetSuite needs "
-            f"the account id and {what} (in the environment or .env)."
-        )
+    require_credentials(settings)
     credentials = {
         field: os.environ.get(variable, "")
         for field, variable in CREDENTIAL_FIELDS[settings.auth_method].items()
@@ -52,7 +42,7 @@ def client_from_environment(settings: Settings, **overrides) -> NetSuiteClient:
         auth_method=settings.auth_method,
         **credentials,
         private_key_file=os.environ.get("NETSUITE_PRIVATE_KEY_FILE", ""),
-        jwt_algorithm=os.environ.get("NETSUITE_JWT_ALGORITHM", "PS256"),
+        jwt_algorithm=settings.jwt_algorithm,
         base_url=settings.base_url or "",
         timezone=settings.timezone,
         max_concurrency=settings.max_concurrency,

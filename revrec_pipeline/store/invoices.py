@@ -3,13 +3,13 @@ accounting periods and the job list."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select, tuple_
 
+from revrec_pipeline.journals.periods import is_period
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
 
@@ -132,11 +132,8 @@ class PeriodError(ValueError):
     """A period command that would break the period rules; the message says why."""
 
 
-PERIOD_FORMAT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
 def parse_period(value: str) -> str:
-    if not PERIOD_FORMAT.match(value or ""):
+    if not is_period(value):
         raise PeriodError(f"{value!r} is not an accounting period; expected YYYY-MM, e.g. 2026-10.")
     return value
 

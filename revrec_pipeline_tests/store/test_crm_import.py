@@ -66,7 +66,7 @@ def test_every_problem_listed_and_nothing_loaded(store, tmp_path):
         import_crm_files(store, customers, orders)
     problems = caught.value.problems
     expected = [
-        "c.csv row 3, column customer_id: 'C1' appears twice.",
+        "c.csv row 3, column customer_id: 'C1' appears twice (first on row 2).",
         "c.csv row 4, column customer_name: is empty.",
         "so.csv row 2, column service_start_date: '2026-13-01' is not a date in the form YYYY-MM-DD.",
         "so.csv row 3: service_end_date 2026-01-01 is before service_start_date 2026-02-01.",
