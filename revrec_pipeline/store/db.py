@@ -14,7 +14,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -30,6 +40,23 @@ def _migration_config(connection: Connection) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+# Tables each revision creates: a store made before migrations existed is stamped, not rebuilt.
+_REVISION_TABLES = {
+    "0001": {"netsuite_customer", "netsuite_transaction", "sync_state", "crm_customer"},
+    "0002": {"billing_schedule_line", "accounting_period", "journal_posting"},
+}
+
+
+def _adopt_unversioned(conn: Connection) -> None:
+    existing = set(inspect(conn).get_table_names())
+    adopted = None
+    for revision, tables in _REVISION_TABLES.items():
+        if tables <= existing:
+            adopted = revision
+    if adopted:
+        command.stamp(_migration_config(conn), adopted)
 
 
 def head_revision() -> str:
@@ -126,6 +153,8 @@ class RevRecStore:
                 # Two processes upgrading at once queue here instead of racing on CREATE TABLE.
                 conn.execute(text("SELECT pg_advisory_xact_lock(7263550141)"))
             before = MigrationContext.configure(conn).get_current_revision()
+            if before is None:
+                _adopt_unversioned(conn)
             command.upgrade(_migration_config(conn), revision)
             after = MigrationContext.configure(conn).get_current_revision()
         return before, after

@@ -99,3 +99,13 @@ def test_cli_db_upgrade(monkeypatch, tmp_path, capsys):
     assert f"from revision (empty) to {head_revision()}" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
     assert f"already at revision {head_revision()}" in capsys.readouterr().out
+
+
+def test_a_store_made_before_migrations_is_adopted(database_url):
+    store = RevRecStore(database_url)
+    schema.metadata.create_all(store.engine)  # how stores were made before Alembic
+    with store.write() as conn:
+        conn.execute(schema.crm_customer.insert(), [{"customer_id": "C1", "customer_name": "Acme"}])
+    assert store.revision() is None
+    assert store.upgrade() == (None, head_revision())
+    assert store.snapshot("crm_customer") == [("C1", "Acme")]
