@@ -25,7 +25,7 @@ class SandboxConfig:
     timezone: str = "America/Los_Angeles"
     max_concurrency: int = 5
     row_cap: int = 100_000
-    latency_ms: int = 0
+    latency_ms: int = 0  # response time per request, the sandbox's own work included
     fault_rate: float = 0.0
     fault_seed: int = 0
     timestamp_window_s: int = 300

@@ -547,9 +547,13 @@ class _DocumentWriter:
             qty = rng.randint(1, 25) if item[3] == "NonInvtPart" else rng.randint(1, 5)
             price = int(item[6] * rng.uniform(0.8, 1.2))
             lines.append((item[0], qty, price))
-        modified = datetime.combine(trandate, datetime.min.time()) + timedelta(
-            minutes=rng.randrange(8 * 60, 40 * 24 * 60)
-        )
+        earliest = datetime.combine(trandate, datetime.min.time()) + timedelta(hours=8)
+        modified = earliest + timedelta(minutes=rng.randrange(0, 40 * 24 * 60))
+        if modified > MODIFIED_CAP:
+            # Spread late edits over the weeks before the cap: piling thousands of documents
+            # onto one timestamp would put them all in every incremental overlap window.
+            spread = MODIFIED_CAP - timedelta(minutes=rng.randrange(0, 20 * 24 * 60))
+            modified = max(earliest, spread)
         doc = self._document(
             kind,
             customer,

@@ -165,11 +165,15 @@ class NetSuiteSandbox(DataMutations):
         injected = self._injected_fault()
         if injected is not None:
             return injected
-        sleep(self.config.latency_ms / 1000)
+        # latency_ms is the response time of a remote NetSuite: the sandbox's own work happens
+        # inside it (the rest is slept), so a request takes max(latency, work), not their sum.
+        began = time.monotonic()
         if req.path == TOKEN_PATH:
-            return token_endpoint(self, req)
-        denied = authenticate(self, req)
-        return denied or route(self, req)
+            response = token_endpoint(self, req)
+        else:
+            response = authenticate(self, req) or route(self, req)
+        sleep(self.config.latency_ms / 1000 - (time.monotonic() - began))
+        return response
 
     def _injected_fault(self) -> Response | None:
         # Queued failures come first; a request that fails does not also hang, so
