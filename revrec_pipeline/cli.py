@@ -255,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(func=func)
         return command
 
+    def group(name: str, help: str):
+        """A command with sub-commands (`revrec period set`, `revrec period close`, …)."""
+        parser = sub.add_parser(name, help=help, description=help)
+        return parser.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+
     demo = add(
         "demo",
         cmd_demo,
@@ -270,8 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the demo's store and files (default REVREC_HOME/demo)",
     )
 
-    sandbox = sub.add_parser("sandbox", help="The bundled NetSuite sandbox.")
-    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="COMMAND")
+    sandbox_sub = group("sandbox", "The bundled NetSuite sandbox.")
     serve = add(
         "serve",
         cmd_sandbox_serve,
@@ -290,8 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Connect your data: check the NetSuite credentials and the role's permissions.",
     )
 
-    crm = sub.add_parser("crm", help="CRM data (customers, sales orders).")
-    crm_sub = crm.add_subparsers(dest="crm_command", required=True, metavar="COMMAND")
+    crm_sub = group("crm", "CRM data (customers, sales orders).")
     crm_import = add(
         "import",
         cmd_crm_import,
@@ -306,8 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         "service_end_date,amount,currency,recognition",
     )
 
-    period = sub.add_parser("period", help="Accounting periods (YYYY-MM).")
-    period_sub = period.add_subparsers(dest="period_command", required=True, metavar="COMMAND")
+    period_sub = group("period", "Accounting periods (YYYY-MM).")
     period_set = add(
         "set",
         cmd_period_set,
@@ -323,8 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     period_close.add_argument("period", metavar="YYYY-MM")
 
-    mapping = sub.add_parser("mapping", help="The journal account mapping.")
-    mapping_sub = mapping.add_subparsers(dest="mapping_command", required=True, metavar="COMMAND")
+    mapping_sub = group("mapping", "The journal account mapping.")
     mapping_import = add(
         "import",
         cmd_mapping_import,
@@ -334,10 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mapping_import.add_argument("file", type=Path, metavar="FILE.csv")
 
-    journals = sub.add_parser("journals", help="Revenue journal entries.")
-    journals_sub = journals.add_subparsers(
-        dest="journals_command", required=True, metavar="COMMAND"
-    )
+    journals_sub = group("journals", "Revenue journal entries.")
     journals_post = add(
         "post",
         cmd_journals_post,
@@ -346,8 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     journals_post.add_argument("period", metavar="YYYY-MM")
 
-    db = sub.add_parser("db", help="The RevRec store's schema.")
-    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_sub = group("db", "The RevRec store's schema.")
     db_upgrade = add(
         "upgrade",
         cmd_db_upgrade,

@@ -21,6 +21,14 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def _serial_id() -> Column:
+    """An auto-incrementing id: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite."""
+    return Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
 # -- NetSuite extracts (SPEC §4) -----------------------------------------------------------------
 
 netsuite_customer = Table(
@@ -171,9 +179,7 @@ accounting_period = Table(
 invoice_job = Table(
     "invoice_job",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _serial_id(),
     Column("run_id", String(64)),
     Column("kind", String(16), nullable=False),  # conversion / sync / import-bulk
     Column("created_at", DateTime, nullable=False),
@@ -201,9 +207,7 @@ journal_mapping = Table(
 period_close = Table(
     "period_close",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _serial_id(),
     Column("period", String(7), nullable=False),
     Column("closed_at", DateTime, nullable=False),
 )
@@ -211,9 +215,7 @@ period_close = Table(
 notice = Table(
     "notice",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _serial_id(),
     Column("period", String(7)),
     Column("message", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
