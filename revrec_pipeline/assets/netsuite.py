@@ -49,8 +49,8 @@ def netsuite_items(
 
 def _transactions(context, netsuite, store, tran_type: str) -> dg.MaterializeResult:
     extractor = _extractor(context, netsuite, store)
-    extractor.extract_currencies()
     result = extractor.extract_transactions(tran_type)
+    extractor.extract_currencies(when_needed=True)
     db = store.get_store()
     return _result(result, db.count_documents(tran_type))
 

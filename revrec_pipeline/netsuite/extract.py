@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, select
 
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.store import schema
@@ -43,6 +43,7 @@ NOT_PULLED_INVOICE_STATUSES = ("D", "E")  # pending approval, rejected
 SHARDS_PER_SLOT = 8  # more shards than slots, so the last shards leave no slot idle for long
 MIN_SHARD_DOCUMENTS = 500
 CHUNK = 500
+ALL_IDS = 10**15  # above any NetSuite internal id
 
 
 # -- conversions ------------------------------------------------------------------------------
@@ -364,6 +365,17 @@ class Extractor:
             None,
         )
 
+    def _unknown_currencies(self) -> bool:
+        headers, currencies = schema.netsuite_transaction, schema.netsuite_currency
+        with self.store.read() as conn:
+            unknown = conn.execute(
+                select(headers.c.id)
+                .where(headers.c.currency.is_not(None))
+                .where(headers.c.currency.not_in(select(currencies.c.id)))
+                .limit(1)
+            ).first()
+        return unknown is not None
+
     def _extract_entities(self, stream, table_name, columns, table, to_row, deleted_kind):
         result = StreamResult(stream)
 
@@ -380,7 +392,10 @@ class Extractor:
             window, params = self._window("", start)
             deletions = self._start_deletions(conn, deleted_kind) if deleted_kind else None
             where = " AND ".join(window) or "id > 0"
-            shards = self._shards(table_name, where, params)
+            # Incremental windows over customers and items are small: one range, no size query.
+            shards = (
+                [(0, ALL_IDS)] if watermark is not None else self._shards(table_name, where, params)
+            )
             result.shards = len(shards)
             query = (
                 f"SELECT {columns}, TO_CHAR(lastmodifieddate, '{NS_DATETIME}') AS lastmodifieddate "
@@ -405,7 +420,11 @@ class Extractor:
             result.request_stats = self.client.stats.as_dict()
         return result
 
-    def extract_currencies(self) -> int:
+    def extract_currencies(self, when_needed: bool = False) -> int:
+        """Refresh the currency list; with `when_needed`, only when a stored document names a
+        currency the store does not know (currencies hardly change: no request per sync)."""
+        if when_needed and not self._unknown_currencies():
+            return 0
         rows = self.client.query_small("SELECT id, symbol FROM currency")
         with self.store.write() as conn:
             conn.execute(delete(schema.netsuite_currency))

@@ -211,9 +211,9 @@ def test_recon_difference_fails_the_sync_naming_customers_and_periods(flow):
     sb, dataset, store, instance, _home = flow
     set_go_live(store, "2026-10")
     sync(instance)
-    # NetSuite loses a currency the documents use: the schedule cannot be loaded as it is.
+    # A document moves to a currency the integration cannot see: the schedule cannot be loaded.
     gbp_invoice = dataset.manifest["invoice_gbp"]
-    sb.execute("DELETE FROM currency WHERE symbol = 'GBP'")
+    sb.update_transaction(gbp_invoice, modified_at=sb.now_local(), currency=99)
     run = run_job("invoice_sync_job", instance=instance, progress=lambda m: None)
     assert not run.success
     checks = check_evaluations(instance, run.run_id)
