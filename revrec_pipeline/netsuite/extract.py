@@ -146,11 +146,11 @@ class Extractor:
         min_shard_documents: int = MIN_SHARD_DOCUMENTS,
     ) -> None:
         self.client = client
-        self.min_shard_documents = min_shard_documents
         self.store = store
         self.zone = zone
         self.overlap = overlap
         self.progress = progress or (lambda message: None)
+        self.min_shard_documents = min_shard_documents
 
     # -- windows and shards ------------------------------------------------------------------
 
@@ -182,9 +182,10 @@ class Extractor:
         return [(start, min(start + step, hi)) for start in range(lo, hi, step)]
 
     def _parallel_pages(
-        self, shards: list[tuple[int, int]], fetch: Callable[[int, int], Iterator[list[dict]]]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Fetch shards on worker threads; yield their pages here, on the writer's thread."""
+        self, shards: list[tuple[int, int]], fetch: Callable[[int, int], Iterator[Any]]
+    ) -> Iterator[Any]:
+        """Fetch shards on worker threads; yield what they produce here, on the writer's thread
+        (in order within a shard, interleaved across shards)."""
         if not shards:
             return
         pages: queue.Queue[Any] = queue.Queue(maxsize=self.client.max_concurrency * 4)
