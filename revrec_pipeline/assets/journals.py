@@ -25,6 +25,7 @@ from revrec_pipeline.store.journals import (
     FAILED,
     POSTED,
     closed_periods,
+    lock_period,
     plan_exists,
     posted_details_before,
     posting_notice,
@@ -97,6 +98,7 @@ def journal_entries(context: dg.AssetExecutionContext, store: StoreResource):
     db = store.get_store()
     with db.write() as conn:
         period = target_period(context, conn)
+        lock_period(conn, period)  # a second run planning the same period waits, then reads it
         context.log.info(posting_notice(period))
         unplanned = [p for p in closed_periods(conn) if p < period and not plan_exists(conn, p)]
         if unplanned:

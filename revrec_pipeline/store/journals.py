@@ -169,6 +169,12 @@ def posted_details_before(conn: Connection, period: str) -> pd.DataFrame:
 # -- the plan -------------------------------------------------------------------------------------
 
 
+def lock_period(conn: Connection, period: str) -> None:
+    """Row-lock the period for this transaction (PostgreSQL; SQLite writers are serial)."""
+    table = schema.accounting_period
+    conn.execute(select(table.c.period).where(table.c.period == period).with_for_update()).all()
+
+
 def plan_exists(conn: Connection, period: str) -> bool:
     table = schema.journal_posting
     return (
