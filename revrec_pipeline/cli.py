@@ -25,9 +25,24 @@ def _print(message: str = "") -> None:
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from revrec_pipeline.sandbox import serve
+    from revrec_pipeline.sandbox import SandboxConfig, serve
 
-    serve(host=args.host, port=args.port, seed=args.seed, size=_size(args.size), db_path=args.db)
+    config = SandboxConfig()
+    if args.oauth2_public_key:
+        try:
+            config.oauth2_public_key_pem = args.oauth2_public_key.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(
+                f"{args.oauth2_public_key} cannot be read ({exc.strerror})."
+            ) from None
+    serve(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        size=_size(args.size),
+        config=config,
+        db_path=args.db,
+    )
     return 0
 
 
@@ -287,6 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=42, help="data generator seed")
     serve.add_argument("--size", default="small", help="tiny, small, medium, large or a line count")
     serve.add_argument("--db", default=None, help="keep the sandbox data in this SQLite file")
+    serve.add_argument(
+        "--oauth2-public-key",
+        type=Path,
+        default=None,
+        help="PEM public key of your M2M certificate: enables OAuth 2.0 client credentials "
+        "(client id sandbox-oauth2-client-id, certificate id sandbox-certificate-id)",
+    )
 
     add(
         "connect",

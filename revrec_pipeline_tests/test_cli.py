@@ -71,3 +71,59 @@ def test_help_explains_every_command():
     ).stdout
     for command in ("demo", "sandbox", "connect", "crm", "sync", "status"):
         assert command in out
+
+
+def test_sandbox_serve_with_oauth2_then_connect(tmp_path, monkeypatch, capsys):
+    import socket
+    import time
+
+    import requests
+
+    from revrec_pipeline.sandbox.oauth2 import generate_key_pair
+
+    private, public = generate_key_pair("ES256")
+    (tmp_path / "public.pem").write_text(public)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "revrec_pipeline",
+            "sandbox",
+            "serve",
+            "--size",
+            "tiny",
+            "--port",
+            str(port),
+            "--oauth2-public-key",
+            str(tmp_path / "public.pem"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                requests.get(f"{url}/sandbox/v1/stats", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        for name, value in {
+            "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+            "NETSUITE_BASE_URL": url,
+            "NETSUITE_AUTH_METHOD": "oauth2",
+            "NETSUITE_CLIENT_ID": "sandbox-oauth2-client-id",
+            "NETSUITE_CERTIFICATE_ID": "sandbox-certificate-id",
+            "NETSUITE_PRIVATE_KEY": private,
+            "NETSUITE_JWT_ALGORITHM": "ES256",
+            "REVREC_HOME": str(tmp_path / "home"),
+        }.items():
+            monkeypatch.setenv(name, value)
+        assert main(["connect"]) == 0
+        assert "every permission checked works" in capsys.readouterr().out
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
