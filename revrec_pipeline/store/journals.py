@@ -176,15 +176,15 @@ def lock_period(conn: Connection, period: str) -> None:
 
 
 def plan_exists(conn: Connection, period: str) -> bool:
-    table = schema.journal_posting
-    return (
-        conn.execute(select(table.c.external_id).where(table.c.period == period)).first()
-        is not None
-    )
+    table = schema.journal_plan
+    return conn.execute(select(table.c.period).where(table.c.period == period)).first() is not None
 
 
 def save_plan(conn: Connection, period: str, details: pd.DataFrame, entries: list[JournalEntry]):
     """Freeze the period's plan: its details and its entries, all planned."""
+    conn.execute(
+        insert(schema.journal_plan).values(period=period, entries=len(entries), planned_at=utcnow())
+    )
     if len(details):
         conn.execute(
             insert(schema.journal_detail),

@@ -234,6 +234,16 @@ journal_detail = Table(
     Column("amount_cents", BigInteger, nullable=False),
 )
 
+# One row per period whose plan is frozen, even when it posts nothing (a quiet month, or
+# details that net to zero on every account).
+journal_plan = Table(
+    "journal_plan",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("entries", Integer, nullable=False),
+    Column("planned_at", DateTime, nullable=False),
+)
+
 journal_posting = Table(
     "journal_posting",
     metadata,

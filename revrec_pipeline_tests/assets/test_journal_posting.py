@@ -180,3 +180,32 @@ def test_closed_netsuite_period_refused_before_posting(flow):
     assert "NetSuite period Oct 2026 is closed or locked" in result.summary()
     assert sb.stats.journal_requests == 0
     assert {p["status"] for p in postings(store, "2026-10")} == {"planned"}
+
+
+def test_a_period_with_nothing_to_post_does_not_block_the_next(store):
+    """A quiet month plans zero entries; the next period still posts, re-runs stay clean."""
+    from revrec_pipeline.assets.journals import journal_entries
+
+    set_go_live(store, "2026-10")
+    replace_mapping(
+        store,
+        parse_mapping_csv(
+            "account_type,netsuite_account_id,product_code\ncontra_revenue,63,\n"
+            "deferred_revenue,58,\nrevenue,61,\nunbilled_receivable,54,\n"
+        ),
+    )
+    close_period(store, "2026-10")
+    close_period(store, "2026-11")
+    resources = {"store": StoreResource(database_url=store.database_url)}
+    with dg.instance_for_test() as instance:
+        for period in ("2026-10", "2026-10", "2026-11"):
+            result = dg.materialize(
+                [journal_entries],
+                resources=resources,
+                instance=instance,
+                tags={"revrec/period": period},
+                raise_on_error=False,
+            )
+            assert result.success, period
+            meta = result.get_asset_materialization_events()[0]
+            assert meta.event_specific_data.materialization.metadata["entries"].value == 0
