@@ -5,6 +5,8 @@ The period comes from the run's `revrec/period` tag (set by the period-close sen
 `revrec journals post`); without it, the latest closed period is used.
 """
 
+from decimal import Decimal
+
 import dagster as dg
 import pandas as pd
 
@@ -160,11 +162,15 @@ def journal_entries(context: dg.AssetExecutionContext, store: StoreResource):
 def _netsuite_period(client, period: str) -> dict:
     rows = client.query_small(
         "SELECT id, periodname, closed, alllocked, arlocked FROM accountingperiod "
-        "WHERE isquarter = 'F' AND isyear = 'F' AND startdate = TO_DATE(?, 'YYYY-MM-DD')",
+        "WHERE isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' "
+        "AND startdate = TO_DATE(?, 'YYYY-MM-DD') ORDER BY id",
         [period_start(period).isoformat()],
     )
-    if not rows:
-        raise dg.Failure(f"NetSuite has no accounting period starting {period_start(period)}.")
+    if len(rows) != 1:
+        raise dg.Failure(
+            f"NetSuite has {len(rows) or 'no'} posting month(s) starting {period_start(period)}; "
+            "expected exactly one."
+        )
     found = rows[0]
     if found.get("closed") == "T" or found.get("alllocked") == "T":
         raise dg.Failure(
@@ -174,20 +180,25 @@ def _netsuite_period(client, period: str) -> dict:
     return found
 
 
-def _verify(entry, netsuite_record: dict | None, posting_period_id: str) -> str | None:
+def _cents(value) -> int:
+    return int(Decimal(str(value or 0)) * 100)
+
+
+def _verify(entry, netsuite_record: dict | None, posting_period_id: str | None) -> str | None:
     """What differs between the planned entry and what NetSuite holds, or None."""
     if netsuite_record is None:
         return "NetSuite has no entry with this external id after the upsert"
     items = netsuite_record.get("line", {}).get("items", [])
-    debit = sum(round(float(i.get("debit") or 0) * 100) for i in items)
-    credit = sum(round(float(i.get("credit") or 0) * 100) for i in items)
+    debit = sum(_cents(i.get("debit")) for i in items)
+    credit = sum(_cents(i.get("credit")) for i in items)
     if len(items) != len(entry.lines) or debit != entry.debit_cents or credit != entry.credit_cents:
         return (
             f"NetSuite holds {len(items)} lines, debit {debit / 100:.2f}, credit {credit / 100:.2f}; "
-            f"planned {len(entry.lines)} lines, {entry.debit_cents / 100:.2f}"
+            f"planned {len(entry.lines)} lines, debit {entry.debit_cents / 100:.2f}, credit "
+            f"{entry.credit_cents / 100:.2f}"
         )
     held_period = (netsuite_record.get("postingPeriod") or {}).get("id")
-    if held_period and str(held_period) != str(posting_period_id):
+    if posting_period_id and held_period and str(held_period) != str(posting_period_id):
         return f"NetSuite moved it to posting period {held_period}"
     return None
 
@@ -209,37 +220,47 @@ def posted_journals(
     context.log.info(f"{period}: {len(plan)} entries planned, {len(pending)} to post.")
     client = netsuite.get_client(log=context.log.warning)
     failures: list[str] = []
-    if pending:
-        netsuite_period = _netsuite_period(client, period)
-        for entry, _state in pending:
+    netsuite_period = None  # looked up once, and only when an entry must be written
+    for entry, _state in pending:
+        internal_id = None
+        try:
+            # Already in NetSuite (an answer lost, or a run killed before it recorded)? Then
+            # record it, even if the period has been closed since.
+            held = client.get_journal_entry(f"eid:{entry.external_id}")
+            if held is not None and _verify(entry, held, None) is None:
+                record_posting(
+                    db, entry.external_id, status=POSTED, netsuite_id=str(held["id"]), verified=True
+                )
+                context.log.info(f"{entry.external_id} was already in NetSuite; recorded it.")
+                continue
             if entry.currency not in currency_ids:
                 failures.append(f"{entry.external_id}: NetSuite currency {entry.currency} unknown")
                 record_posting(db, entry.external_id, status=FAILED, error=failures[-1])
                 continue
+            netsuite_period = netsuite_period or _netsuite_period(client, period)
             body = entry_body(
                 entry, currency_ids[entry.currency], mapping.subsidiary, netsuite_period["id"]
             )
-            try:
-                internal_id = client.upsert_journal_entry(entry.external_id, body)
-                problem = _verify(
-                    entry,
-                    client.get_journal_entry(f"eid:{entry.external_id}"),
-                    netsuite_period["id"],
-                )
-            except NetSuiteError as exc:
-                failures.append(f"{entry.external_id}: {exc}")
-                record_posting(db, entry.external_id, status=FAILED, error=str(exc))
-                continue
-            if problem:
-                failures.append(f"{entry.external_id}: {problem}")
-                record_posting(
-                    db, entry.external_id, status=FAILED, netsuite_id=internal_id, error=problem
-                )
-                continue
-            record_posting(
-                db, entry.external_id, status=POSTED, netsuite_id=internal_id, verified=True
+            internal_id = client.upsert_journal_entry(entry.external_id, body)
+            problem = _verify(
+                entry,
+                client.get_journal_entry(f"eid:{entry.external_id}"),
+                netsuite_period["id"],
             )
-            context.log.info(f"Posted {entry.external_id} as NetSuite journal {internal_id}.")
+        except NetSuiteError as exc:
+            failures.append(f"{entry.external_id}: {exc}")
+            record_posting(
+                db, entry.external_id, status=FAILED, netsuite_id=internal_id, error=str(exc)
+            )
+            continue
+        if problem:
+            failures.append(f"{entry.external_id}: {problem}")
+            record_posting(
+                db, entry.external_id, status=FAILED, netsuite_id=internal_id, error=problem
+            )
+            continue
+        record_posting(db, entry.external_id, status=POSTED, netsuite_id=internal_id, verified=True)
+        context.log.info(f"Posted {entry.external_id} as NetSuite journal {internal_id}.")
     if failures:
         raise dg.Failure(
             description=(

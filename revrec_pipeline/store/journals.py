@@ -252,8 +252,12 @@ def record_posting(
     values: dict[str, Any] = {"status": status, "error": error, "verified": verified}
     if netsuite_id:
         values.update(netsuite_id=netsuite_id, posted_at=utcnow())
+    query = update(table).where(table.c.external_id == external_id)
+    if status == FAILED:
+        # A failure never overwrites a success recorded by another run of the same period.
+        query = query.where(table.c.status != POSTED)
     with store.write() as conn:
-        conn.execute(update(table).where(table.c.external_id == external_id).values(**values))
+        conn.execute(query.values(**values))
 
 
 def postings(store: RevRecStore, period: str | None = None) -> list[dict[str, Any]]:

@@ -178,8 +178,30 @@ def test_closed_netsuite_period_refused_before_posting(flow):
     result = post(instance, "2026-10")
     assert not result.success
     assert "NetSuite period Oct 2026 is closed or locked" in result.summary()
-    assert sb.stats.journal_requests == 0
+    assert sb.journal_entries() == []  # nothing written
     assert {p["status"] for p in postings(store, "2026-10")} == {"planned"}
+
+
+def test_entries_already_in_netsuite_are_recorded_even_after_the_period_closed(flow):
+    """NetSuite accepted the entries but the run died before recording them; finance then
+    closed the period. The re-run finds them by external id and records them, writing none."""
+    from sqlalchemy import update
+
+    from revrec_pipeline.store import schema
+
+    sb, _dataset, store, instance, _home = flow
+    go_live_and_close(sb, store, instance)
+    assert post(instance, "2026-10").success
+    held = sb.journal_entries()
+    with store.write() as conn:
+        conn.execute(update(schema.journal_posting).values(status="planned", netsuite_id=None))
+    sb.set_period_closed("2026-10", closed=True)
+    result = post(instance, "2026-10")
+    assert result.success, result.summary()
+    assert sb.journal_entries() == held
+    stored = postings(store, "2026-10")
+    assert {p["status"] for p in stored} == {"posted"}
+    assert {p["netsuite_id"] for p in stored} == {str(e["id"]) for e in held}
 
 
 def test_a_period_with_nothing_to_post_does_not_block_the_next(store):
