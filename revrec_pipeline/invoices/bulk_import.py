@@ -21,6 +21,7 @@ from revrec_pipeline.journals.periods import is_period, parse_iso_date
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONTINUATION = re.compile(r"^(?P<tab>.+?)(?:_(?P<n>[2-9]|[1-9]\d+))?$")
 REQUIRED = {
+    "Currency",
     "Customer ID",
     "NetSuite ID",
     "Line ID",

@@ -75,7 +75,8 @@ def external_id(period: str, event: str, currency: str, sequence: int) -> str:
 
 def _billing_through(billing: pd.DataFrame, period: str) -> pd.Series:
     upto = billing[billing["period"] <= period]
-    return upto.groupby(TARGET_KEY)["amount_cents"].sum()
+    # dropna=False: billing without a currency must surface, not vanish from the entries.
+    return upto.groupby(TARGET_KEY, dropna=False)["amount_cents"].sum()
 
 
 def _revenue_through(orders: pd.DataFrame, period: str) -> pd.Series:

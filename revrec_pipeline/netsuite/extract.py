@@ -194,6 +194,8 @@ class Extractor:
 
         def work(shard: tuple[int, int]) -> None:
             try:
+                if stop.is_set():  # another shard failed: do not start this one
+                    return
                 for page in fetch(*shard):
                     if stop.is_set():
                         return

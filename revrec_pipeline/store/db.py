@@ -148,7 +148,9 @@ class RevRecStore:
     def create_all(self) -> None:
         """Create or upgrade the store to the newest schema (idempotent, once per process)."""
         if self.database_url not in _upgraded:
-            self.upgrade()
+            # Read first: the write lock (which waits behind a running sync) only when needed.
+            if self.revision() != head_revision():
+                self.upgrade()
             _upgraded.add(self.database_url)
 
     def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
@@ -185,14 +187,16 @@ class RevRecStore:
     def lock_stream(self, conn: Connection, stream: str) -> datetime | None:
         """Take the stream's row lock for this transaction and return its watermark (UTC)."""
         table = schema.sync_state
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        # Insert-if-missing first, so two first runs of a stream queue on the row lock.
+        conn.execute(
+            insert(table)
+            .values(stream=stream, watermark_at=None, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["stream"])
+        )
         row = conn.execute(
             select(table.c.watermark_at).where(table.c.stream == stream).with_for_update()
-        ).first()
-        if row is None:
-            conn.execute(
-                table.insert().values(stream=stream, watermark_at=None, updated_at=utcnow())
-            )
-            return None
+        ).one()
         return row.watermark_at
 
     def set_watermark(self, conn: Connection, stream: str, watermark: datetime | None) -> None:
