@@ -424,6 +424,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, known):
             print(f"revrec: {exc}", file=sys.stderr)
             return EXIT_FAILURE
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            where = _redact_url(load_settings().database_url)
+            print(f"revrec: the RevRec store at {where} cannot be used: {cause}", file=sys.stderr)
+            return EXIT_FAILURE
         raise
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from revrec_pipeline.settings import load_settings
+from revrec_pipeline.settings import ConfigurationError, load_settings
 
 MARKER = ".revrec-demo"  # only a folder the demo made itself is ever wiped
 
@@ -19,7 +19,7 @@ MARKER = ".revrec-demo"  # only a folder the demo made itself is ever wiped
 def _fresh_folder(folder: Path) -> Path:
     if folder.exists():
         if not (folder / MARKER).exists() and any(folder.iterdir()):
-            raise RuntimeError(
+            raise ConfigurationError(
                 f"{folder} is not empty and was not made by `revrec demo`; choose another --home."
             )
         shutil.rmtree(folder)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
@@ -134,6 +135,19 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     raise ConfigurationError(f"{name} is {raw!r}; expected true or false.")
 
 
+def parse_base_url(raw: str | None) -> str | None:
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"NETSUITE_BASE_URL is {raw!r}; expected an http(s) URL with a host, e.g. "
+            "https://1234567-sb1.suitetalk.api.netsuite.com or http://127.0.0.1:8765."
+        )
+    return value
+
+
 def parse_choice(name: str, raw: str | None, choices: tuple[str, ...], default: str) -> str:
     value = (raw or "").strip() or default
     if value not in choices:
@@ -189,7 +203,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         jwt_algorithm=parse_choice(
             "NETSUITE_JWT_ALGORITHM", env.get("NETSUITE_JWT_ALGORITHM"), JWT_ALGORITHMS, "PS256"
         ),
-        base_url=(env.get("NETSUITE_BASE_URL") or "").strip() or None,
+        base_url=parse_base_url(env.get("NETSUITE_BASE_URL")),
         timezone=parse_timezone(env.get("NETSUITE_TIMEZONE")),
         max_concurrency=parse_positive_int(
             "NETSUITE_MAX_CONCURRENCY", env.get("NETSUITE_MAX_CONCURRENCY"), 4

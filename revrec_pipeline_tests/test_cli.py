@@ -127,3 +127,28 @@ def test_sandbox_serve_with_oauth2_then_connect(tmp_path, monkeypatch, capsys):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "NETSUITE_BASE_URL",
+            "localhost:8765",
+            "revrec: NETSUITE_BASE_URL is 'localhost:8765'; expected an http(s) URL with a host",
+        ),
+        (
+            "REVREC_DATABASE_URL",
+            "postgresql://nobody:pw-S3CRET-77@127.0.0.1:1/x",
+            "revrec: the RevRec store at postgresql://nobody:***@127.0.0.1:1/x cannot be used: ",
+        ),
+    ],
+)
+def test_unusable_settings_give_one_sentence(
+    variable, value, expected, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("REVREC_HOME", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    assert main(["status"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(expected) and "Traceback" not in err and "S3CRET" not in err

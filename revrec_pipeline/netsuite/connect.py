@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from revrec_pipeline.netsuite.client import NetSuiteClient
-from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
+from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError, NetSuiteServerError
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.resources import CREDENTIAL_FIELDS
 from revrec_pipeline.settings import Settings, require_credentials
@@ -64,6 +64,10 @@ def check_connection(
             results.append(CheckResult(name, False, str(exc)))
             progress(f"  {name:20} FAILED")
             break  # bad credentials fail every probe the same way
+        except NetSuiteServerError as exc:  # NetSuite or the network, not a permission
+            results.append(CheckResult(name, False, str(exc)))
+            progress(f"  {name:20} FAILED")
+            break
         except NetSuiteError as exc:
             results.append(
                 CheckResult(name, False, f"Reading {name} failed: {exc} Grant the role access.")

@@ -100,6 +100,9 @@ def utcnow() -> datetime:
 
 def _make_engine(database_url: str) -> Engine:
     url = make_url(database_url)
+    if url.drivername == "postgresql":
+        # SQLAlchemy 2.1's default PostgreSQL driver is psycopg 3; the installed one is psycopg2.
+        url = url.set(drivername="postgresql+psycopg2")
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
