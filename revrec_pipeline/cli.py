@@ -8,7 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from revrec_pipeline.settings import ConfigurationError, load_dotenv_file, load_settings
+from revrec_pipeline.settings import (
+    ConfigurationError,
+    load_dotenv_file,
+    load_settings,
+    redact_url,
+)
 
 EXIT_FAILURE = 1
 
@@ -85,7 +90,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     store = _store()
     settings = load_settings()
-    _print(f"Store: {_redact_url(settings.database_url)}")
+    _print(f"Store: {redact_url(settings.database_url)}")
     known = periods(store)
     if known:
         _print("Accounting periods: " + ", ".join(f"{p['period']} {p['status']}" for p in known))
@@ -220,7 +225,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     before, after = RevRecStore(settings.database_url).upgrade(args.revision)
-    where = _redact_url(settings.database_url)
+    where = redact_url(settings.database_url)
     if before == after:
         _print(f"The store at {where} is already at revision {after}.")
     else:
@@ -247,12 +252,6 @@ def _store():
 
 def _size(value: str) -> int | str:
     return int(value) if value.isdigit() else value
-
-
-def _redact_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -428,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, SQLAlchemyError):
             cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            where = _redact_url(load_settings().database_url)
+            where = redact_url(load_settings().database_url)
             print(f"revrec: the RevRec store at {where} cannot be used: {cause}", file=sys.stderr)
             return EXIT_FAILURE
         raise

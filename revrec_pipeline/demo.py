@@ -9,9 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-from revrec_pipeline.settings import ConfigurationError, load_settings
+from revrec_pipeline.settings import ConfigurationError, load_settings, redact_url
 
 MARKER = ".revrec-demo"  # only a folder the demo made itself is ever wiped
 
@@ -184,6 +182,6 @@ def run_demo(
     progress("")
     progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
     progress(posting.materializations["posted_journals"]["summary"])
-    progress(f"Store: {make_url(settings.database_url).render_as_string(hide_password=True)}")
+    progress(f"Store: {redact_url(settings.database_url)}")
     progress(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

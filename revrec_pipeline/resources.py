@@ -7,22 +7,8 @@ import os
 import dagster as dg
 
 from revrec_pipeline.netsuite.resource import NetSuiteResource
-from revrec_pipeline.settings import Settings
+from revrec_pipeline.settings import CREDENTIAL_FIELDS, Settings
 from revrec_pipeline.store.db import StoreResource
-
-CREDENTIAL_FIELDS = {
-    "tba": {
-        "consumer_key": "NETSUITE_CONSUMER_KEY",
-        "consumer_secret": "NETSUITE_CONSUMER_SECRET",
-        "token_id": "NETSUITE_TOKEN_ID",
-        "token_secret": "NETSUITE_TOKEN_SECRET",
-    },
-    "oauth2": {
-        "client_id": "NETSUITE_CLIENT_ID",
-        "certificate_id": "NETSUITE_CERTIFICATE_ID",
-        "private_key": "NETSUITE_PRIVATE_KEY",
-    },
-}
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:

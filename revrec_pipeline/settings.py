@@ -17,14 +17,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
-CREDENTIAL_VARIABLES = {
-    "tba": (
-        "NETSUITE_CONSUMER_KEY",
-        "NETSUITE_CONSUMER_SECRET",
-        "NETSUITE_TOKEN_ID",
-        "NETSUITE_TOKEN_SECRET",
-    ),
-    "oauth2": ("NETSUITE_CLIENT_ID", "NETSUITE_CERTIFICATE_ID", "NETSUITE_PRIVATE_KEY"),
+# Per authentication method: NetSuiteResource field → the variable holding its secret.
+CREDENTIAL_FIELDS = {
+    "tba": {
+        "consumer_key": "NETSUITE_CONSUMER_KEY",
+        "consumer_secret": "NETSUITE_CONSUMER_SECRET",
+        "token_id": "NETSUITE_TOKEN_ID",
+        "token_secret": "NETSUITE_TOKEN_SECRET",
+    },
+    "oauth2": {
+        "client_id": "NETSUITE_CLIENT_ID",
+        "certificate_id": "NETSUITE_CERTIFICATE_ID",
+        "private_key": "NETSUITE_PRIVATE_KEY",
+    },
 }
 JWT_ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 EXCLUDE_FORM = '{"product": {"name": "Name", "values": ["Product Name1", "Product Name2"]}}'
@@ -63,21 +68,12 @@ class Settings:
     home: Path
     database_url: str
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
-    @property
-    def netsuite_base_url(self) -> str:
-        """The REST base URL: the override, or the one derived from the account id."""
-        if self.base_url:
-            return self.base_url.rstrip("/")
-        if not self.account_id:
-            raise ConfigurationError(
-                "NETSUITE_ACCOUNT_ID is not set; expected the account id as NetSuite shows it, "
-                "e.g. 1234567 or 1234567_SB1."
-            )
-        return f"https://{host_account_id(self.account_id)}.suitetalk.api.netsuite.com"
+def redact_url(url: str) -> str:
+    """A database URL fit for output: the password masked."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def realm_for(account_id: str) -> str:
@@ -239,7 +235,7 @@ def missing_credentials(environ: Mapping[str, str] | None = None) -> list[str]:
     """Names of the NetSuite variables a live connection needs but that are unset."""
     env = os.environ if environ is None else environ
     method = (env.get("NETSUITE_AUTH_METHOD") or "tba").strip() or "tba"
-    names = ["NETSUITE_ACCOUNT_ID", *CREDENTIAL_VARIABLES.get(method, ())]
+    names = ["NETSUITE_ACCOUNT_ID", *CREDENTIAL_FIELDS.get(method, {}).values()]
     if method == "oauth2" and (env.get("NETSUITE_PRIVATE_KEY_FILE") or "").strip():
         names.remove("NETSUITE_PRIVATE_KEY")
     return [name for name in names if not (env.get(name) or "").strip()]

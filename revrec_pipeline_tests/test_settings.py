@@ -32,8 +32,12 @@ def test_defaults():
 def test_realm_upper_underscore_host_lower_hyphen(account, realm, host):
     assert realm_for(account) == realm
     assert host_account_id(account) == host
-    settings = load_settings({"NETSUITE_ACCOUNT_ID": account})
-    assert settings.netsuite_base_url == f"https://{host}.suitetalk.api.netsuite.com"
+    from revrec_pipeline.netsuite.resource import NetSuiteResource
+
+    resource = NetSuiteResource(
+        account_id=load_settings({"NETSUITE_ACCOUNT_ID": account}).account_id
+    )
+    assert resource.resolved_base_url() == f"https://{host}.suitetalk.api.netsuite.com"
 
 
 def test_exclude_products_both_fields():

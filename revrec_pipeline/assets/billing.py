@@ -28,10 +28,12 @@ from revrec_pipeline.resources import InvoiceSettingsResource
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline.store.invoices import (
     go_live_period,
+    job_for_run,
     load_billing_schedule,
     read_invoice_inputs,
     read_loaded_billing,
     record_job,
+    set_job_file,
 )
 
 GROUP = "billing"
@@ -131,8 +133,22 @@ def invoice_tables(
         else:
             # Conversion: nothing is loaded; the recon shows what a load would hold.
             revrec = lines.billing_schedule
-    details = recon_details(lines.all_lines, revrec)
-    summary = recon_summary(details)
+        details = recon_details(lines.all_lines, revrec)
+        summary = recon_summary(details)
+        # The job is recorded with its load, so its kind can never disagree with what loaded;
+        # the workbook step adds the file.
+        difference = int(details["difference_cents"].abs().sum()) if len(details) else 0
+        record_job(
+            conn,
+            run_id=context.run.run_id,
+            kind=mode,
+            billing_lines=len(lines.billing_schedule),
+            pending_lines=len(lines.pending_data),
+            excluded_cents=int(lines.excluded["amount_cents"].sum()),
+            recon_status="OK" if difference == 0 else "DIFFERENCE",
+            recon_difference_cents=difference,
+            file=None,
+        )
     duplicated = lines.all_lines.duplicated(["netsuite_id", "line_id"]).sum()
     context.log.info(f"Invoice job mode: {mode} (go-live period: {go_live or 'not set'}).")
 
@@ -219,7 +235,8 @@ def invoice_workbook(
     """The job's finance workbook; before go-live it is conversion data to review and import."""
     db = store.get_store()
     with db.read() as conn:
-        mode = SYNC if go_live_period(conn) else CONVERSION
+        job = job_for_run(conn, context.run.run_id)
+    mode = job["kind"]
     path = workbook_path(invoice_settings.home, mode, context.run.run_id)
     sheets = write_workbook(
         path,
@@ -231,25 +248,9 @@ def invoice_workbook(
             RECON_SUMMARY_TAB: recon_summary_invoice,
         },
     )
-    difference = (
-        int(recon_details_invoice["difference_cents"].abs().sum())
-        if len(recon_details_invoice)
-        else 0
-    )
     with db.write() as conn:
-        job_id = record_job(
-            conn,
-            run_id=context.run.run_id,
-            kind=mode,
-            billing_lines=len(billing_schedule),
-            pending_lines=len(pending_data),
-            excluded_cents=int(recon_details_invoice["excluded_cents"].sum())
-            if len(recon_details_invoice)
-            else 0,
-            recon_status="OK" if difference == 0 else "DIFFERENCE",
-            recon_difference_cents=difference,
-            file=str(path.resolve()),
-        )
+        set_job_file(conn, job["id"], str(path.resolve()))
+    job_id = job["id"]
     context.log.info(f"Wrote {path}")
     return dg.MaterializeResult(
         metadata={

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError, NetSuiteServerError
 from revrec_pipeline.netsuite.resource import NetSuiteResource
-from revrec_pipeline.resources import CREDENTIAL_FIELDS
-from revrec_pipeline.settings import Settings, require_credentials
+from revrec_pipeline.settings import CREDENTIAL_FIELDS, Settings, require_credentials
 
 # What the pipeline reads and writes, each probed with the smallest query that needs it.
 PERMISSION_PROBES = (

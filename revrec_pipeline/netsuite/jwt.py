@@ -14,9 +14,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from revrec_pipeline.settings import JWT_ALGORITHMS
+
 _HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
 _EC_SIZES = {"256": 32, "384": 48, "512": 66}
-ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+ALGORITHMS = JWT_ALGORITHMS
 
 
 class JWTError(ValueError):

@@ -144,10 +144,6 @@ class RevRecStore:
         self.database_url = database_url
         self.engine = engine_for(database_url)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     def create_all(self) -> None:
         """Create or upgrade the store to the newest schema (idempotent, once per process)."""
         if self.database_url not in _upgraded:

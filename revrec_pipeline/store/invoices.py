@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
 
 from revrec_pipeline.journals.periods import is_period
 from revrec_pipeline.store import schema
@@ -119,6 +119,21 @@ def periods(store: RevRecStore) -> list[dict[str, Any]]:
 def record_job(conn: Connection, **values: Any) -> int:
     result = conn.execute(insert(schema.invoice_job).values(created_at=utcnow(), **values))
     return int(result.inserted_primary_key[0])
+
+
+def job_for_run(conn: Connection, run_id: str) -> dict[str, Any]:
+    table = schema.invoice_job
+    row = conn.execute(
+        select(table).where(table.c.run_id == run_id).order_by(table.c.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        raise LookupError(f"No invoice job was recorded for run {run_id}.")
+    return dict(row._mapping)
+
+
+def set_job_file(conn: Connection, job_id: int, file: str) -> None:
+    table = schema.invoice_job
+    conn.execute(update(table).where(table.c.id == job_id).values(file=file))
 
 
 def list_jobs(store: RevRecStore, limit: int = 50) -> list[dict[str, Any]]:
