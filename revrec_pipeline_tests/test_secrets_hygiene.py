@@ -35,7 +35,7 @@ from revrec_pipeline.invoices.workbook import BILLING_TAB
 from revrec_pipeline.netsuite.connect import client_from_environment
 from revrec_pipeline.netsuite.errors import NetSuiteAuthError
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
-from revrec_pipeline.settings import CREDENTIAL_VARIABLES, load_settings
+from revrec_pipeline.settings import CREDENTIAL_FIELDS, load_settings
 from revrec_pipeline.store.db import _engines
 from revrec_pipeline_tests.conftest import postgres_url
 from revrec_pipeline_tests.pipeline_helpers import sandbox_environment, sandbox_mapping_csv
@@ -292,7 +292,7 @@ def test_no_secret_reaches_logs_files_run_config_or_errors(
             RepositorySnap.from_def(build_definitions().get_repository_def())
         )
         search.check("repository snapshot", "RepositorySnap.from_def(defs)", snapshot)
-        for name in CREDENTIAL_VARIABLES:
+        for name in CREDENTIAL_FIELDS["tba"].values():
             assert name in snapshot, f"{name} is not an EnvVar in the repository snapshot"
         if db_password:
             assert "REVREC_DATABASE_URL" in snapshot
