@@ -99,7 +99,8 @@ def invoice_tables(
     invoice_settings: InvoiceSettingsResource,
 ):
     db = store.get_store()
-    with db.write() as conn:
+    # One snapshot: a sync committing mid-way must not mix its headers with older lines.
+    with db.write(consistent=True) as conn:
         inputs = read_invoice_inputs(conn)
         matches = match_customers(
             inputs.netsuite_customers,

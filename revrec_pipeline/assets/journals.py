@@ -98,7 +98,7 @@ def revenue_schedule(store: StoreResource) -> dg.Output[pd.DataFrame]:
 def journal_entries(context: dg.AssetExecutionContext, store: StoreResource):
     """The closed period's entries, frozen in the store when first computed."""
     db = store.get_store()
-    with db.write() as conn:
+    with db.write(consistent=True) as conn:
         period = target_period(context, conn)
         lock_period(conn, period)  # a second run planning the same period waits, then reads it
         context.log.info(posting_notice(period))

@@ -94,14 +94,15 @@ def is_pulled(header: dict[str, Any]) -> bool:
 
 
 def pulled_filter_sql(alias: str, tran_type: str) -> str:
-    """The same rule as `is_pulled`, as SuiteQL, for the line query."""
+    """The same rule as `is_pulled`, as SuiteQL, for the line query (NULLs as is_pulled
+    reads them: a missing voided flag or status does not exclude a document)."""
     sql = (
-        f"{alias}.voided = 'F' AND {alias}.posting = 'T' "
+        f"NVL({alias}.voided, 'F') = 'F' AND {alias}.posting = 'T' "
         f"AND ({alias}.approvalstatus IS NULL OR {alias}.approvalstatus = {APPROVED})"
     )
     if tran_type == INVOICE:
         statuses = ", ".join(f"'{s}'" for s in NOT_PULLED_INVOICE_STATUSES)
-        sql += f" AND {alias}.status NOT IN ({statuses})"
+        sql += f" AND NVL({alias}.status, '-') NOT IN ({statuses})"
     return sql
 
 

@@ -170,9 +170,14 @@ class RevRecStore:
             return MigrationContext.configure(conn).get_current_revision()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, consistent: bool = False) -> Iterator[Connection]:
+        """One all-or-nothing transaction. `consistent`: every read in it sees one snapshot
+        (REPEATABLE READ on PostgreSQL; a SQLite writer has that already)."""
         with self.engine.connect() as conn:
-            conn = conn.execution_options(revrec_write=True)
+            options: dict[str, Any] = {"revrec_write": True}
+            if consistent and conn.dialect.name == "postgresql":
+                options["isolation_level"] = "REPEATABLE READ"
+            conn = conn.execution_options(**options)
             with conn.begin():
                 yield conn
 
