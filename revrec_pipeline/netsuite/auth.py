@@ -8,6 +8,7 @@ timestamp. TBA (OAuth 1.0a) is NetSuite's method until 2027.1; OAuth 2.0 client 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from typing import Protocol
@@ -16,7 +17,7 @@ import requests
 from requests_oauthlib import OAuth1
 
 from revrec_pipeline.netsuite import jwt
-from revrec_pipeline.netsuite.errors import NetSuiteAuthError
+from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteServerError
 from revrec_pipeline.settings import realm_for
 
 # oauthlib logs the consumer key, the token id and the signed Authorization header at DEBUG:
@@ -127,16 +128,36 @@ class ClientCredentialsAuth(requests.auth.AuthBase):
                 f"{exc}. Check NETSUITE_PRIVATE_KEY and NETSUITE_JWT_ALGORITHM."
             ) from None
 
-    def _fetch(self) -> None:
-        response = requests.post(
-            self.token_url,
-            data={
-                "grant_type": "client_credentials",
-                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                "client_assertion": self._assertion(),
-            },
-            timeout=self.timeout_seconds,
+    TOKEN_ATTEMPTS = 4
+
+    def _post_assertion(self) -> requests.Response:
+        """The token request, retried (with a fresh assertion) on 429, 5xx and network errors."""
+        for attempt in range(self.TOKEN_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, 0.5 * 2**attempt))
+            try:
+                response = requests.post(
+                    self.token_url,
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_assertion_type": (
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                        ),
+                        "client_assertion": self._assertion(),
+                    },
+                    timeout=self.timeout_seconds,
+                )
+            except (requests.ConnectionError, requests.Timeout):
+                continue
+            if response.status_code != 429 and response.status_code < 500:
+                return response
+        raise NetSuiteServerError(
+            f"NetSuite's OAuth 2.0 token endpoint for account {self.account_id} did not answer "
+            f"after {self.TOKEN_ATTEMPTS} attempts; check the network and NETSUITE_BASE_URL."
         )
+
+    def _fetch(self) -> None:
+        response = self._post_assertion()
         if response.status_code != 200:
             try:
                 code = response.json().get("error", "")
@@ -150,9 +171,15 @@ class ClientCredentialsAuth(requests.auth.AuthBase):
                 response.status_code,
                 code,
             )
-        body = response.json()
-        self._token = body["access_token"]
-        self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
+        try:
+            body = response.json()
+            self._token = str(body["access_token"])
+            self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise NetSuiteAuthError(
+                f"NetSuite's OAuth 2.0 token answer for account {self.account_id} held no "
+                "access token; a proxy or a wrong NETSUITE_BASE_URL may be answering instead."
+            ) from None
         self.tokens_fetched += 1
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -189,7 +189,15 @@ class NetSuiteClient:
             json={"q": query, "params": [str(p) for p in params]},
             headers={"Prefer": "transient"},
         )
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:
+            raise NetSuiteError(
+                f"NetSuite's answer to a SuiteQL query for account {self.account_id} was not "
+                f"JSON (content type {response.headers.get('Content-Type', 'none')}); a proxy or "
+                "a wrong NETSUITE_BASE_URL may be answering instead.",
+                response.status_code,
+            ) from None
         items = [normalize_row(item) for item in body.get("items", [])]
         self.stats.add(pages=1, rows=len(items))
         return {**body, "items": items}

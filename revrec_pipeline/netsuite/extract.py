@@ -27,7 +27,7 @@ from sqlalchemy import Connection, delete, select
 
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, chunked, upsert
+from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
 
 NS_DATETIME = "YYYY-MM-DD HH24:MI:SS"
 PY_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -44,6 +44,7 @@ SHARDS_PER_SLOT = 8  # more shards than slots, so the last shards leave no slot 
 MIN_SHARD_DOCUMENTS = 500
 CHUNK = 500
 ALL_IDS = 10**15  # above any NetSuite internal id
+CLOCK_MARGIN = timedelta(minutes=5)  # how far NetSuite's clock may run ahead of ours
 
 
 # -- conversions ------------------------------------------------------------------------------
@@ -75,6 +76,14 @@ def to_decimal(value: str | None) -> Decimal | None:
 
 def to_date(value: str | None) -> date | None:
     return None if not value else date.fromisoformat(value[:10])
+
+
+def capped(latest: datetime | None, run_started: datetime) -> datetime | None:
+    """The new watermark: the latest stamp read, but never past the run's start (less a clock
+    margin). A long run reads early shards before late edits; the next window re-reads them."""
+    if latest is None:
+        return None
+    return min(latest, run_started - CLOCK_MARGIN)
 
 
 def is_true(value: str | None) -> bool:
@@ -278,6 +287,7 @@ class Extractor:
                 removed += conn.execute(delete(headers_t).where(headers_t.c.id.in_(chunk))).rowcount
             return removed
 
+        run_started = utcnow()
         with self.store.write() as conn:
             watermark = self.store.lock_stream(conn, stream)
             result.previous_watermark = watermark
@@ -348,8 +358,8 @@ class Extractor:
                     latest = stamp if latest is None or stamp > latest else latest
 
             self._finish_deletions(conn, deletions, result, delete_documents)
-            result.watermark = latest
-            self.store.set_watermark(conn, stream, latest)
+            result.watermark = capped(latest, run_started)
+            self.store.set_watermark(conn, stream, result.watermark)
             result.request_stats = self.client.stats.as_dict()
         return result
 
@@ -389,6 +399,7 @@ class Extractor:
                 for chunk in chunked(ids, CHUNK)
             )
 
+        run_started = utcnow()
         with self.store.write() as conn:
             watermark = self.store.lock_stream(conn, stream)
             result.previous_watermark = watermark
@@ -419,8 +430,8 @@ class Extractor:
                     latest = stamp if latest is None or stamp > latest else latest
             if deletions:
                 self._finish_deletions(conn, deletions, result, delete_entities)
-            result.watermark = latest
-            self.store.set_watermark(conn, stream, latest)
+            result.watermark = capped(latest, run_started)
+            self.store.set_watermark(conn, stream, result.watermark)
             result.request_stats = self.client.stats.as_dict()
         return result
 

@@ -197,3 +197,49 @@ def test_resource_repr_never_shows_a_secret():
     resource = NetSuiteResource(account_id="1234567", **values)
     for text in (repr(resource), str(resource)):
         assert "SECRET-91c2" not in text
+
+
+def test_a_non_json_answer_names_the_likely_cause():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from revrec_pipeline.netsuite.resource import NetSuiteResource
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self):  # a captive portal or proxy login page
+            body = b"<html>Please sign in</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = NetSuiteResource(
+            account_id="1234567",
+            consumer_key="k",
+            consumer_secret="s",
+            token_id="t",
+            token_secret="x",
+            base_url=f"http://127.0.0.1:{server.server_address[1]}",
+        ).get_client()
+        with pytest.raises(NetSuiteError, match=r"was not JSON .*text/html.*NETSUITE_BASE_URL"):
+            client.suiteql_page("SELECT id FROM customer")
+    finally:
+        server.shutdown()
+
+
+def test_watermark_never_passes_the_run_start():
+    from datetime import datetime, timedelta
+
+    from revrec_pipeline.netsuite.extract import CLOCK_MARGIN, capped
+
+    started = datetime(2026, 11, 26, 12, 0)
+    assert capped(None, started) is None
+    assert capped(started - timedelta(hours=3), started) == started - timedelta(hours=3)
+    assert capped(started + timedelta(minutes=1), started) == started - CLOCK_MARGIN

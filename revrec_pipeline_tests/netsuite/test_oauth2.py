@@ -117,3 +117,12 @@ def test_extraction_over_oauth2_is_complete(keys, sqlite_database_url):
         )
         assert stored_lines(store) == expected_lines(sb)
         assert sb.stats.max_in_flight <= 4
+
+
+def test_token_endpoint_5xx_is_retried(tiny, keys):
+    algorithm, private, public = keys
+    with NetSuiteSandbox(SandboxConfig(oauth2_public_key_pem=public), tiny) as sb:
+        client = oauth2_resource(sb, algorithm, private).get_client()
+        sb.fail_next(2, status=503)  # the first two token requests
+        assert client.suiteql_page(QUERY, [0])["count"] > 0
+        assert client.auth.tokens_fetched == 1
