@@ -112,13 +112,7 @@ def run_demo(
             os.environ.pop(name, None)
         os.environ.update(
             {
-                "NETSUITE_ACCOUNT_ID": config.account_id,
-                "NETSUITE_BASE_URL": sandbox.url,
-                "NETSUITE_TIMEZONE": config.timezone,
-                "NETSUITE_CONSUMER_KEY": config.consumer_key,
-                "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
-                "NETSUITE_TOKEN_ID": config.token_id,
-                "NETSUITE_TOKEN_SECRET": config.token_secret,
+                **sandbox.environment(),
                 "REVREC_HOME": str(folder),
                 # Show product exclusion at work on the sandbox's legacy item.
                 "REVREC_EXCLUDE_PRODUCTS": json.dumps(

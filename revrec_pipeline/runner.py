@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ def run_job(
     settings = load_settings()
     require_credentials(settings)  # both jobs call NetSuite: say what is missing, up front
     job = build_definitions(settings).resolve_job_def(job_name)
-    with dagster_instance() if instance is None else _given(instance) as active:
+    with dagster_instance() if instance is None else nullcontext(instance) as active:
         progress(f"Running {job_name} ...")
         result = job.execute_in_process(
             instance=active,
@@ -86,8 +86,3 @@ def run_job(
         if event.is_step_failure:
             run.failures.append(f"{event.step_key}: {_root_message(event.step_failure_data.error)}")
     return run
-
-
-@contextmanager
-def _given(instance: dg.DagsterInstance) -> Iterator[dg.DagsterInstance]:
-    yield instance

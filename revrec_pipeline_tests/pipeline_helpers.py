@@ -12,16 +12,9 @@ from revrec_pipeline.sandbox import NetSuiteSandbox
 
 
 def sandbox_environment(sb: NetSuiteSandbox, home: Path, database_url: str) -> dict[str, str]:
-    config = sb.config
     excluded = sb.manifest["excluded_item_name"]
     return {
-        "NETSUITE_ACCOUNT_ID": config.account_id,
-        "NETSUITE_BASE_URL": sb.url,
-        "NETSUITE_TIMEZONE": config.timezone,
-        "NETSUITE_CONSUMER_KEY": config.consumer_key,
-        "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
-        "NETSUITE_TOKEN_ID": config.token_id,
-        "NETSUITE_TOKEN_SECRET": config.token_secret,
+        **sb.environment(),
         "REVREC_HOME": str(home),
         "REVREC_DATABASE_URL": database_url,
         "REVREC_EXCLUDE_PRODUCTS": json.dumps({"product": {"name": "Name", "values": [excluded]}}),

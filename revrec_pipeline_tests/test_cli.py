@@ -14,17 +14,7 @@ from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dat
 @pytest.fixture
 def sandbox_env(monkeypatch, tmp_path):
     with NetSuiteSandbox(SandboxConfig(), generate_dataset(seed=1, size="tiny")) as sb:
-        config = sb.config
-        for name, value in {
-            "NETSUITE_ACCOUNT_ID": config.account_id,
-            "NETSUITE_BASE_URL": sb.url,
-            "NETSUITE_TIMEZONE": config.timezone,
-            "NETSUITE_CONSUMER_KEY": config.consumer_key,
-            "NETSUITE_CONSUMER_SECRET": config.consumer_secret,
-            "NETSUITE_TOKEN_ID": config.token_id,
-            "NETSUITE_TOKEN_SECRET": config.token_secret,
-            "REVREC_HOME": str(tmp_path / "home"),
-        }.items():
+        for name, value in {**sb.environment(), "REVREC_HOME": str(tmp_path / "home")}.items():
             monkeypatch.setenv(name, value)
         yield sb
 

@@ -118,6 +118,19 @@ class NetSuiteSandbox(DataMutations):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def environment(self) -> dict[str, str]:
+        """The NETSUITE_* variables a client needs to use this sandbox (TBA)."""
+        cfg = self.config
+        return {
+            "NETSUITE_BASE_URL": self.url,
+            "NETSUITE_ACCOUNT_ID": cfg.account_id,
+            "NETSUITE_CONSUMER_KEY": cfg.consumer_key,
+            "NETSUITE_CONSUMER_SECRET": cfg.consumer_secret,
+            "NETSUITE_TOKEN_ID": cfg.token_id,
+            "NETSUITE_TOKEN_SECRET": cfg.token_secret,
+            "NETSUITE_TIMEZONE": cfg.timezone,
+        }
+
     @property
     def url(self) -> str:
         if self._server is None:
@@ -407,16 +420,8 @@ def serve(
     )
     print(f"Account {cfg.account_id}, time zone {cfg.timezone}, database {sb.db_path}")
     print("Put these lines in your .env:")
-    for key, value in (
-        ("BASE_URL", sb.url),
-        ("ACCOUNT_ID", cfg.account_id),
-        ("CONSUMER_KEY", cfg.consumer_key),
-        ("CONSUMER_SECRET", cfg.consumer_secret),
-        ("TOKEN_ID", cfg.token_id),
-        ("TOKEN_SECRET", cfg.token_secret),
-        ("TIMEZONE", cfg.timezone),
-    ):
-        print(f"NETSUITE_{key}={value}")
+    for name, value in sb.environment().items():
+        print(f"{name}={value}")
     print("Press Ctrl-C to stop.", flush=True)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
