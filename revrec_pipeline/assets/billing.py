@@ -14,7 +14,12 @@ import pandera.errors
 
 from revrec_pipeline.invoices.billing import classify_lines
 from revrec_pipeline.invoices.matching import match_customers
-from revrec_pipeline.invoices.recon import describe_differences, recon_details, recon_summary
+from revrec_pipeline.invoices.recon import (
+    describe_differences,
+    failing_rows,
+    recon_details,
+    recon_summary,
+)
 from revrec_pipeline.invoices.schema import billing_schedule_schema
 from revrec_pipeline.invoices.workbook import (
     BILLING_TAB,
@@ -151,6 +156,7 @@ def invoice_tables(
             file=None,
         )
     duplicated = lines.all_lines.duplicated(["netsuite_id", "line_id"]).sum()
+    differences = failing_rows(details)
     context.log.info(f"Invoice job mode: {mode} (go-live period: {go_live or 'not set'}).")
 
     yield dg.Output(
@@ -182,7 +188,7 @@ def invoice_tables(
         output_name="recon_details_invoice",
         metadata={
             "dagster/row_count": len(details),
-            "differences": int((details["difference_cents"] != 0).sum()),
+            "differences": len(differences),
         },
     )
     yield dg.Output(
@@ -202,7 +208,6 @@ def invoice_tables(
         passed=bool(duplicated == 0),
         metadata={"duplicates": int(duplicated)},
     )
-    differences = details[details["difference_cents"] != 0]
     yield dg.AssetCheckResult(
         check_name="recon_difference_zero",
         asset_key="recon_details_invoice",
