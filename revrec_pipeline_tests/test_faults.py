@@ -106,6 +106,20 @@ def _subprocess_env(sb, tmp_path, database_url) -> dict:
     }
 
 
+def _live_store(sb, dataset, tmp_path, database_url, monkeypatch) -> tuple[dict, RevRecStore]:
+    """Environment for this process and for a `revrec` subprocess, and a store with the CRM
+    data loaded and go-live set to 2026-10."""
+    env = _subprocess_env(sb, tmp_path, database_url)
+    for name in (*sandbox_environment(sb, tmp_path / "home", database_url), "DAGSTER_HOME"):
+        monkeypatch.setenv(name, env[name])
+    store = RevRecStore(database_url)
+    store.create_all()
+    customers_csv, orders_csv = dataset.write_crm_csv(tmp_path / "crm")
+    import_crm_files(store, Path(customers_csv), Path(orders_csv))
+    set_go_live(store, "2026-10")
+    return env, store
+
+
 def _kill_when(process: subprocess.Popen, condition, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -123,16 +137,7 @@ def test_sigkill_during_a_sync_then_rerun(
     """Killed at different moments of a sync job (extraction, the billing load, the workbook):
     a re-run leaves the billing schedule exactly as a clean sync does."""
     with NetSuiteSandbox(SandboxConfig(latency_ms=30), dataset) as sb:
-        env = _subprocess_env(sb, tmp_path, sqlite_database_url)
-        for name in ("REVREC_HOME", "REVREC_DATABASE_URL", "DAGSTER_HOME"):
-            monkeypatch.setenv(name, env[name])
-        for name, value in sandbox_environment(sb, tmp_path / "home", sqlite_database_url).items():
-            monkeypatch.setenv(name, value)
-        store = RevRecStore(sqlite_database_url)
-        store.create_all()
-        customers_csv, orders_csv = dataset.write_crm_csv(tmp_path / "crm")
-        import_crm_files(store, Path(customers_csv), Path(orders_csv))
-        set_go_live(store, "2026-10")
+        env, store = _live_store(sb, dataset, tmp_path, sqlite_database_url, monkeypatch)
         process = subprocess.Popen(
             [sys.executable, "-m", "revrec_pipeline", "sync"],
             env=env,
@@ -167,14 +172,7 @@ def test_sigkill_during_posting_then_rerun_posts_each_entry_once(
     dataset, tmp_path, sqlite_database_url, monkeypatch
 ):
     with NetSuiteSandbox(SandboxConfig(), dataset) as sb:
-        env = _subprocess_env(sb, tmp_path, sqlite_database_url)
-        for name, value in sandbox_environment(sb, tmp_path / "home", sqlite_database_url).items():
-            monkeypatch.setenv(name, value)
-        store = RevRecStore(sqlite_database_url)
-        store.create_all()
-        customers_csv, orders_csv = dataset.write_crm_csv(tmp_path / "crm")
-        import_crm_files(store, Path(customers_csv), Path(orders_csv))
-        set_go_live(store, "2026-10")
+        env, store = _live_store(sb, dataset, tmp_path, sqlite_database_url, monkeypatch)
         with dg.instance_for_test() as instance:
             sync(instance)
         replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
