@@ -29,8 +29,13 @@ from revrec_pipeline.netsuite.errors import (
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 JOURNAL_PATH = "/services/rest/record/v1/journalEntry"
 PAGE_SIZE = 1000  # NetSuite's maximum SuiteQL page
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# SPEC §3: retry what can succeed next time. A 400 is never retried; a 500 is usually a bad or
+# feature-disabled field (deterministic), so it gets at most two more tries.
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+SERVER_ERROR_RETRIES = 2
 AUTH_RETRIES = 2  # a 401 under load is often NetSuite's concurrency limit in disguise
+# Writes fail on a misspelled or feature-disabled field instead of NetSuite dropping it.
+WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "error"}
 
 _semaphores: dict[tuple[str, int], threading.BoundedSemaphore] = {}
 _semaphores_lock = threading.Lock()
@@ -127,10 +132,15 @@ class NetSuiteClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        server_error_retries: int = SERVER_ERROR_RETRIES,
     ) -> requests.Response:
-        """Send one request with governance and retries; return a 2xx response or raise."""
+        """Send one request with governance and retries; return a 2xx response or raise.
+
+        `server_error_retries` bounds the retries of a 500 (0 for a probe whose 500 is the
+        answer: a field the account does not have)."""
         url = self.base_url + path
         auth_failures = 0
+        server_errors = 0
         last_problem = ""
         for attempt in range(self.max_attempts):
             if attempt:
@@ -165,6 +175,15 @@ class NetSuiteClient:
                 auth_failures += 1
                 last_problem = "401"
                 continue
+            if (
+                response.status_code == 500
+                and server_errors < server_error_retries
+                and attempt + 1 < self.max_attempts
+            ):
+                server_errors += 1
+                last_problem = f"500 {envelope.code}".strip()
+                self._log(f"NetSuite {method} {path}: {last_problem}; retrying")
+                continue
             if response.status_code in RETRYABLE_STATUS and attempt + 1 < self.max_attempts:
                 last_problem = f"{response.status_code} {envelope.code}".strip()
                 self._log(f"NetSuite {method} {path}: {last_problem}; retrying")
@@ -180,7 +199,13 @@ class NetSuiteClient:
     # -- SuiteQL -----------------------------------------------------------------------------
 
     def suiteql_page(
-        self, query: str, params: Sequence[Any] = (), *, limit: int = PAGE_SIZE, offset: int = 0
+        self,
+        query: str,
+        params: Sequence[Any] = (),
+        *,
+        limit: int = PAGE_SIZE,
+        offset: int = 0,
+        server_error_retries: int = SERVER_ERROR_RETRIES,
     ) -> dict[str, Any]:
         response = self.request(
             "POST",
@@ -188,6 +213,7 @@ class NetSuiteClient:
             params={"limit": limit, "offset": offset},
             json={"q": query, "params": [str(p) for p in params]},
             headers={"Prefer": "transient"},
+            server_error_retries=server_error_retries,
         )
         try:
             body = response.json()
@@ -247,6 +273,7 @@ class NetSuiteClient:
             f"{JOURNAL_PATH}/eid:{quote(external_id, safe='')}",
             params={"replace": "line"},
             json=body,
+            headers=WRITE_HEADERS,
         )
         location = response.headers.get("Location", "")
         internal_id = location.rstrip("/").rsplit("/", 1)[-1]
@@ -258,9 +285,15 @@ class NetSuiteClient:
         return internal_id
 
     def get_journal_entry(self, reference: str) -> dict[str, Any] | None:
-        """Read a journal entry by internal id or `eid:<external id>`; None when absent."""
+        """Read a journal entry by internal id or `eid:<external id>`, its `line` sublist
+        expanded (without `expandSubResources` NetSuite returns the sublist as a link only);
+        None when absent."""
         try:
-            response = self.request("GET", f"{JOURNAL_PATH}/{quote(reference, safe=':')}")
+            response = self.request(
+                "GET",
+                f"{JOURNAL_PATH}/{quote(reference, safe=':')}",
+                params={"expandSubResources": "true"},
+            )
         except NetSuiteError as exc:
             if exc.status == 404:
                 return None

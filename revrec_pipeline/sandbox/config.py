@@ -34,6 +34,16 @@ class SandboxConfig:
     oauth2_certificate_id: str = "sandbox-certificate-id"
     oauth2_public_key_pem: str | None = None
     oauth2_token_lifetime_s: int = 3600
+    # Account features (SPEC §9): each off removes its columns and validations as NetSuite does.
+    departments: bool = True
+    classes: bool = True
+    locations: bool = True
+    multi_currency: bool = True
+    oneworld: bool = True
+    journal_approval: bool = False  # "Require Approvals on Journal Entries"
+    # Forms of facts not confirmed against a live account (reference §9), one switch each.
+    deleted_type_form: str = "id"  # DeletedRecord.type: id (invoice), code (CustInvc), label
+    deleted_date_zone: str = "account"  # DeletedRecord.deleteddate: account zone or utc
 
     @property
     def realm(self) -> str:
