@@ -80,3 +80,105 @@ class AccountProfile:
         """Every optional column present (tests and the fully featured sandbox)."""
         columns = tuple(f"{t}.{c}" for cols in FEATURE_COLUMNS.values() for t, c in cols)
         return cls(account_id, {name: True for name in FEATURE_COLUMNS}, columns)
+
+
+# -- discovery --------------------------------------------------------------------------------
+
+# DeletedRecord values that mean our record kinds, in every known form (SPEC §4): record type
+# ids, transaction codes and labels, compared case-insensitively.
+DELETED_RECORD_FORMS: dict[str, tuple[str, ...]] = {
+    "CustInvc": ("invoice", "custinvc"),
+    "CustCred": ("creditmemo", "custcred", "credit memo"),
+    "customer": ("customer",),
+}
+
+
+def probe_column(client, table: str, column: str) -> bool:
+    """Whether the account has `table.column`: a query naming it on no rows. A feature that is
+    off answers 400 (or sometimes 500); neither is retried here, since it is the answer."""
+    from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
+
+    key = "transaction" if table == "transactionline" else "id"
+    try:
+        client.suiteql_page(
+            f"SELECT {column} FROM {table} WHERE {key} = ?", [-1], limit=1, server_error_retries=0
+        )
+    except NetSuiteAuthError:
+        raise
+    except NetSuiteError as exc:
+        if exc.status in (400, 500):
+            return False
+        raise
+    return True
+
+
+def probe_calendar_months(client) -> bool | None:
+    """True when every posting period (not quarter, year or adjustment) is a calendar month."""
+    import calendar
+    from datetime import date
+
+    rows = client.query_small(
+        "SELECT id, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, "
+        "TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate FROM accountingperiod "
+        "WHERE isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' AND id > ? ORDER BY id",
+        [0],
+    )
+    if not rows:
+        return None
+    for row in rows:
+        start, end = date.fromisoformat(row["startdate"]), date.fromisoformat(row["enddate"])
+        last_day = calendar.monthrange(start.year, start.month)[1]
+        if start.day != 1 or end != start.replace(day=last_day):
+            return False
+    return True
+
+
+def probe_deleted_record_forms(client) -> tuple[str, ...]:
+    """The distinct DeletedRecord `type` / `recordtypeid` values that name our kinds."""
+    forms = sorted({form for values in DELETED_RECORD_FORMS.values() for form in values})
+    listed = ", ".join(f"'{form}'" for form in forms)
+    seen: set[str] = set()
+    columns = ["type"] + (
+        ["recordtypeid"] if probe_column(client, "deletedrecord", "recordtypeid") else []
+    )
+    for column in columns:
+        rows = client.query_small(
+            f"SELECT DISTINCT {column} AS form FROM DeletedRecord "
+            f"WHERE LOWER({column}) IN ({listed})"
+        )
+        seen.update(f"{column}={row['form']}" for row in rows if row.get("form"))
+    return tuple(sorted(seen))
+
+
+def probe_journal_approval(client) -> bool | None:
+    """True when a journal entry of the account waits for approval; None when none tells."""
+    rows = client.suiteql_page(
+        "SELECT id FROM transaction WHERE type = 'Journal' AND approvalstatus = ? ORDER BY id",
+        ["1"],
+        limit=1,
+    )["items"]
+    return True if rows else None
+
+
+def discover_profile(client, account_id: str) -> AccountProfile:
+    """Probe every optional column and the account's shape; a handful of tiny queries."""
+    from revrec_pipeline.store.db import utcnow
+
+    columns = tuple(
+        f"{table}.{column}"
+        for cols in FEATURE_COLUMNS.values()
+        for table, column in cols
+        if probe_column(client, table, column)
+    )
+    features: dict[str, bool | None] = {
+        name: all(f"{t}.{c}" in columns for t, c in cols) for name, cols in FEATURE_COLUMNS.items()
+    }
+    features["journal_approval"] = probe_journal_approval(client)
+    return AccountProfile(
+        account_id=account_id,
+        features=features,
+        columns=columns,
+        deleted_record_forms=probe_deleted_record_forms(client),
+        calendar_months=probe_calendar_months(client),
+        discovered_at=utcnow(),
+    )

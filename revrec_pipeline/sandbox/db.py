@@ -30,10 +30,12 @@ CREATE TABLE IF NOT EXISTS transactionline (
     quantity REAL, rate REAL, netamount REAL, foreignamount REAL, debit REAL, credit REAL,
     account INTEGER, memo TEXT, entity INTEGER, subsidiary INTEGER, department INTEGER,
     class INTEGER, location INTEGER, createdfrom INTEGER, revrecstartdate NSDATE,
-    revrecenddate NSDATE, linelastmodifieddate NSDATETIME, customsegments TEXT);
+    revrecenddate NSDATE, linelastmodifieddate NSDATETIME, customsegments TEXT, iscogs TEXT,
+    donotdisplayline TEXT, transactiondiscount TEXT);
 CREATE TABLE IF NOT EXISTS deletedrecord (
-    recordid INTEGER, type TEXT, name TEXT, externalid TEXT, deleteddate NSDATETIME,
-    context TEXT, deletedby INTEGER, iscustomrecord TEXT);
+    recordid INTEGER, type TEXT, recordtypeid TEXT, name TEXT, externalid TEXT,
+    deleteddate NSDATETIME, deleteddateusertz NSDATETIME, context TEXT, deletedby INTEGER,
+    iscustomrecord TEXT, iscustomlist TEXT, iscustomtransaction TEXT, scriptid TEXT);
 CREATE TABLE IF NOT EXISTS currency (
     id INTEGER PRIMARY KEY, symbol TEXT, name TEXT, isbasecurrency TEXT, exchangerate REAL,
     isinactive TEXT);
@@ -77,8 +79,9 @@ COLUMNS = {
     "transactionline": "uniquekey transaction id linesequencenumber mainline taxline item "
     "itemtype quantity rate netamount foreignamount debit credit account memo entity "
     "subsidiary department class location createdfrom revrecstartdate revrecenddate "
-    "linelastmodifieddate customsegments",
-    "deletedrecord": "recordid type name externalid deleteddate context deletedby iscustomrecord",
+    "linelastmodifieddate customsegments iscogs donotdisplayline transactiondiscount",
+    "deletedrecord": "recordid type recordtypeid name externalid deleteddate deleteddateusertz "
+    "context deletedby iscustomrecord iscustomlist iscustomtransaction scriptid",
     "currency": "id symbol name isbasecurrency exchangerate isinactive",
     "subsidiary": "id name fullname currency isinactive",
     "account": "id acctnumber accountsearchdisplayname fullname accttype isinactive",

@@ -47,6 +47,7 @@ _REVISION_TABLES = {
     "0001": {"netsuite_customer", "netsuite_transaction", "sync_state", "crm_customer"},
     "0002": {"billing_schedule_line", "accounting_period", "journal_posting"},
     "0003": {"journal_plan"},
+    "0004": {"netsuite_account_profile"},
 }
 
 

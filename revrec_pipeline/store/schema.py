@@ -95,13 +95,28 @@ netsuite_transaction_line = Table(
     Column("quantity", Numeric(24, 8)),
     Column("rate", Numeric(24, 8)),
     Column("foreign_amount_cents", BigInteger, nullable=False),  # document currency, GL sign
-    Column("net_amount_cents", BigInteger),  # base currency, GL sign
+    Column("net_amount_cents", BigInteger),  # also document currency (reference §9), GL sign
     Column("memo", Text),
     Column("department", BigInteger),
     Column("class_id", BigInteger),
     Column("location", BigInteger),
     Column("revrec_start_date", Date),
     Column("revrec_end_date", Date),
+    # Why a line is or is not billed (SPEC §4), kept so that a user can audit it.
+    Column("itemtype", String(32)),
+    Column("iscogs", Boolean, nullable=False, default=False),
+    Column("donotdisplayline", Boolean, nullable=False, default=False),
+    Column("is_billing_line", Boolean, nullable=False, default=True),
+    Column("line_last_modified_at", DateTime),  # UTC
+)
+
+# What the NetSuite account has (features, optional columns), from `revrec connect` or a sync.
+netsuite_account_profile = Table(
+    "netsuite_account_profile",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("profile", Text, nullable=False),  # AccountProfile.to_json()
+    Column("discovered_at", DateTime, nullable=False),  # UTC
 )
 
 # Incremental extraction state: a watermark advances only in the transaction that commits data.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -62,8 +63,15 @@ def test_first_revision_with_data_upgrades_without_loss(database_url):
                 }
             ],
         )
+        # The line table as revision 0001 made it (the current one has more columns).
+        lines_0001 = sa.table(
+            "netsuite_transaction_line",
+            sa.column("transaction_id"),
+            sa.column("line_id"),
+            sa.column("foreign_amount_cents"),
+        )
         conn.execute(
-            schema.netsuite_transaction_line.insert(),
+            lines_0001.insert(),
             [{"transaction_id": 7, "line_id": 1, "foreign_amount_cents": -123456}],
         )
         conn.execute(
@@ -76,18 +84,32 @@ def test_first_revision_with_data_upgrades_without_loss(database_url):
                 }
             ],
         )
-    before = {
-        t: store.snapshot(t)
-        for t in (
-            "crm_customer",
-            "crm_sales_order_line",
-            "netsuite_transaction",
-            "netsuite_transaction_line",
-            "sync_state",
-        )
-    }
+    tables = (
+        "crm_customer",
+        "crm_sales_order_line",
+        "netsuite_transaction",
+        "netsuite_transaction_line",
+        "sync_state",
+    )
+
+    def rows_as_at_0001() -> dict[str, list[dict]]:
+        """Each table's rows, limited to the columns revision 0001 gave it."""
+        with store.read() as conn:
+            return {
+                t: [dict(r._mapping) for r in conn.execute(sa.text(f"SELECT * FROM {t}"))]
+                for t in tables
+            }
+
+    before = rows_as_at_0001()
     assert store.upgrade() == ("0001", head_revision())
-    assert {t: store.snapshot(t) for t in before} == before
+    after = rows_as_at_0001()
+    assert {t: [{k: row[k] for k in before[t][0]} for row in after[t]] for t in tables} == before
+    # The audit columns added later default as the old behaviour had it: billed, not COGS.
+    line = after["netsuite_transaction_line"][0]
+    assert (line["is_billing_line"], line["iscogs"], line["itemtype"]) in (
+        (True, False, None),
+        (1, 0, None),
+    )
     assert schema_differences(store) == []
     assert store.count("billing_schedule_line") == 0
 
