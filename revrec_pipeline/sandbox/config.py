@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+
+# Account features, as `--features` names them; each off removes what NetSuite removes.
+FEATURES = ("departments", "classes", "locations", "multi_currency", "oneworld", "journal_approval")
+# Features whose switch changes the account's data (the rest change behaviour only).
+DATA_FEATURES = FEATURES[:5]
+FEATURE_LABELS = {
+    "departments": "Departments",
+    "classes": "Classes",
+    "locations": "Locations",
+    "multi_currency": "Multiple Currencies",
+    "oneworld": "OneWorld",
+    "journal_approval": "journal approval required",
+}
+# The forms of facts not confirmed against a live account (reference §9).
+DELETED_TYPE_FORMS = ("id", "code", "label")
+DELETED_DATE_ZONES = ("account", "utc")
 
 # Fixed, documented demo values: the sandbox is a local fake, these protect nothing.
 SANDBOX_CREDENTIALS: dict[str, str] = {
@@ -45,6 +61,36 @@ class SandboxConfig:
     deleted_type_form: str = "id"  # DeletedRecord.type: id (invoice), code (CustInvc), label
     deleted_date_zone: str = "account"  # DeletedRecord.deleteddate: account zone or utc
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Refuse a form the sandbox cannot serve (also after a change at runtime)."""
+        if self.deleted_type_form not in DELETED_TYPE_FORMS:
+            raise ValueError(
+                f"deleted_type_form is {self.deleted_type_form!r}; expected one of "
+                f"{', '.join(DELETED_TYPE_FORMS)}."
+            )
+        if self.deleted_date_zone not in DELETED_DATE_ZONES:
+            raise ValueError(
+                f"deleted_date_zone is {self.deleted_date_zone!r}; expected one of "
+                f"{', '.join(DELETED_DATE_ZONES)}."
+            )
+
+    def features(self) -> dict[str, bool]:
+        return {name: bool(getattr(self, name)) for name in FEATURES}
+
+    def set_features(self, spec: str) -> None:
+        """Apply a `--features` list: `all`, `none`, `default`, names (on) and -names (off),
+        left to right from none; e.g. `departments,locations` or `default,-classes`."""
+        self.__dict__.update(parse_features(spec))
+
+    def describe_features(self) -> str:
+        """One line for the startup banner: which features are on and off."""
+        on = [FEATURE_LABELS[n] for n, v in self.features().items() if v]
+        off = [FEATURE_LABELS[n] for n, v in self.features().items() if not v]
+        return f"on: {', '.join(on) or 'none'}; off: {', '.join(off) or 'none'}"
+
     @property
     def realm(self) -> str:
         """The OAuth realm NetSuite expects: upper-case, '_' separated."""
@@ -56,6 +102,35 @@ class SandboxConfig:
         for key in ("consumer_key", "consumer_secret", "token_id", "token_secret"):
             data.pop(key)
         return data
+
+
+def parse_features(spec: str) -> dict[str, bool]:
+    """`--features` text → every feature's switch; ValueError names the bad word."""
+    defaults = {f.name: f.default for f in fields(SandboxConfig) if f.name in FEATURES}
+    chosen = dict.fromkeys(FEATURES, False)
+    words = [w.strip().lower().replace("-", "_") for w in spec.split(",")]
+    if not spec.strip() or "" in words:
+        raise ValueError(
+            f"--features {spec!r} has an empty name; give a comma-separated list such as "
+            "departments,locations (or all, none, default)."
+        )
+    for word in words:
+        off = word.startswith("_")
+        name = word.lstrip("_")
+        if name == "all":
+            chosen = dict.fromkeys(FEATURES, True)
+        elif name == "none":
+            chosen = dict.fromkeys(FEATURES, False)
+        elif name == "default":
+            chosen = dict(defaults)
+        elif name in FEATURES:
+            chosen[name] = not off
+        else:
+            raise ValueError(
+                f"--features names an unknown feature {name!r}; expected all, none, default "
+                f"or {', '.join(FEATURES)} (a leading - turns one off)."
+            )
+    return chosen
 
 
 @dataclass

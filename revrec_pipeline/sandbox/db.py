@@ -6,8 +6,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 
-from .suiteql import register_functions
+from .functions import register_functions
 
+# `transaction` has no createdfrom (nor, for SuiteQL, subsidiary): NetSuite keeps both on the
+# line (reference §9); the header's subsidiary column is the journals' bookkeeping only.
 # Declared types matter: INTEGER/REAL give numeric comparisons against string params, and
 # NSDATE/NSDATETIME mark columns that SuiteQL renders in the user's date preference when raw.
 SCHEMA = """
@@ -21,7 +23,7 @@ CREATE TABLE IF NOT EXISTS item (
 CREATE TABLE IF NOT EXISTS "transaction" (
     id INTEGER PRIMARY KEY, tranid TEXT, transactionnumber TEXT, type TEXT, recordtype TEXT,
     trandate NSDATE, entity INTEGER, status TEXT, currency INTEGER, exchangerate REAL,
-    foreigntotal REAL, posting TEXT, voided TEXT, createdfrom INTEGER, approvalstatus INTEGER,
+    foreigntotal REAL, posting TEXT, voided TEXT, approvalstatus INTEGER,
     postingperiod INTEGER, subsidiary INTEGER, memo TEXT, externalid TEXT,
     createddate NSDATETIME, lastmodifieddate NSDATETIME);
 CREATE TABLE IF NOT EXISTS transactionline (
@@ -30,8 +32,9 @@ CREATE TABLE IF NOT EXISTS transactionline (
     quantity REAL, rate REAL, netamount REAL, foreignamount REAL, debit REAL, credit REAL,
     account INTEGER, memo TEXT, entity INTEGER, subsidiary INTEGER, department INTEGER,
     class INTEGER, location INTEGER, createdfrom INTEGER, revrecstartdate NSDATE,
-    revrecenddate NSDATE, linelastmodifieddate NSDATETIME, customsegments TEXT, iscogs TEXT,
-    donotdisplayline TEXT, transactiondiscount TEXT);
+    revrecenddate NSDATE, linelastmodifieddate NSDATETIME, customsegments TEXT,
+    iscogs TEXT DEFAULT 'F', donotdisplayline TEXT DEFAULT 'F',
+    transactiondiscount TEXT DEFAULT 'F');
 CREATE TABLE IF NOT EXISTS deletedrecord (
     recordid INTEGER, type TEXT, recordtypeid TEXT, name TEXT, externalid TEXT,
     deleteddate NSDATETIME, deleteddateusertz NSDATETIME, context TEXT, deletedby INTEGER,
@@ -74,7 +77,7 @@ COLUMNS = {
     "item": "id itemid displayname fullname itemtype description isinactive externalid "
     "lastmodifieddate",
     "transaction": "id tranid transactionnumber type recordtype trandate entity status currency "
-    "exchangerate foreigntotal posting voided createdfrom approvalstatus postingperiod "
+    "exchangerate foreigntotal posting voided approvalstatus postingperiod "
     "subsidiary memo externalid createddate lastmodifieddate",
     "transactionline": "uniquekey transaction id linesequencenumber mainline taxline item "
     "itemtype quantity rate netamount foreignamount debit credit account memo entity "

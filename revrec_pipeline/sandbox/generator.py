@@ -17,13 +17,21 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+from .deleted import deleted_row
 from .reference_data import (
     ACCOUNT_ROLES,
     CURRENCIES,
+    DESCRIPTION_ITEM,
     DISCOUNT_ITEM,
     EXCLUDED_ITEM_NAME,
+    GROUP_ITEM,
+    GROUP_MEMBERS,
+    INVENTORY_ITEM,
+    ITEM_COST,
     ITEMS,
     SELLABLE_ITEMS,
+    SHIPPING_ITEM,
+    SUBTOTAL_ITEM,
     TAX_ITEM,
     add_months,
     day_text,
@@ -48,11 +56,18 @@ _MONTH_PERIOD_ID = {
 
 @dataclass
 class Document:
-    """One invoice or credit memo: header row, line rows, and whether it was later deleted."""
+    """One invoice or credit memo: header row, line rows, and whether it was later deleted.
+
+    Each line row also carries `_kind` (item, discount, header_discount, ship, cogs, technical,
+    subtotal, group, endgroup, description, tax, main): the generator's own record of what it
+    made, never loaded. `billed` is what the document bills in its currency's cents (invoices
+    positive, credit memos negative), tax and structural lines excluded."""
 
     header: dict
     lines: list[dict]
     deleted_at: str | None = None
+    billed: int = 0
+    edited_line: int | None = None  # a line changed after its header (line-only edit)
 
     @property
     def record_type(self) -> str:
@@ -60,15 +75,8 @@ class Document:
 
     def deleted_record(self) -> dict:
         kind = "Invoice" if self.record_type == "invoice" else "Credit Memo"
-        return {
-            "recordid": self.header["id"],
-            "type": self.record_type,
-            "name": f"{kind} #{self.header['tranid']}",
-            "deleteddate": self.deleted_at,
-            "context": "UI",
-            "deletedby": -5,
-            "iscustomrecord": "F",
-        }
+        name = f"{kind} #{self.header['tranid']}"
+        return deleted_row(self.header["id"], self.record_type, name, self.deleted_at or "")
 
 
 @dataclass
@@ -89,6 +97,8 @@ class _Spec:
     tax: bool = False
     created_from: str | None = None
     deleted: bool = False
+    extras: tuple[str, ...] = ()  # description, group, subtotal, header_discount, technical
+    line_edit: bool = False
 
 
 SPECIAL_DOCS = [
@@ -124,6 +134,45 @@ SPECIAL_DOCS = [
         None,
         items=(3,),
         deleted=True,
+    ),
+    # The lines NetSuite adds besides items (reference §9), one case each, then all together.
+    _Spec("invoice_cogs", 101, items=(12, 4), trandate=date(2026, 10, 7)),
+    _Spec(
+        "invoice_subtotal", 102, items=(1, 2, 3), extras=("subtotal",), trandate=date(2026, 10, 8)
+    ),
+    _Spec("invoice_group", 103, items=(6,), extras=("group",), trandate=date(2026, 10, 9)),
+    _Spec(
+        "invoice_description", 104, items=(4,), extras=("description",), trandate=date(2026, 10, 10)
+    ),
+    _Spec(
+        "invoice_header_discount",
+        101,
+        items=(1, 4),
+        extras=("header_discount",),
+        trandate=date(2026, 10, 13),
+    ),
+    _Spec("invoice_shipping", 102, items=(7, 16), trandate=date(2026, 10, 14)),
+    _Spec("invoice_technical", 103, items=(1,), extras=("technical",), trandate=date(2026, 10, 16)),
+    _Spec("invoice_line_only_edit", 101, items=(4, 6), line_edit=True, trandate=date(2026, 10, 19)),
+    _Spec(
+        "invoice_all_line_kinds",
+        101,
+        items=(12, 1, 2, 16),
+        discount=True,
+        tax=True,
+        extras=("description", "group", "subtotal", "header_discount", "technical"),
+        trandate=date(2026, 10, 22),
+    ),
+    _Spec(
+        "credit_memo_structural",
+        101,
+        "CustCred",
+        "A",
+        date(2026, 10, 23),
+        None,
+        items=(12, 1, 2),
+        discount=True,
+        extras=("description", "subtotal", "header_discount", "technical"),
     ),
 ]
 
@@ -273,17 +322,7 @@ class Dataset:
         for cid, company, first, last, variant, _ in SPECIAL_CUSTOMERS:
             self._add_customer(rng, cid, company, first, last, variant)
         cid, name = DELETED_CUSTOMER
-        self.deleted_customers.append(
-            {
-                "recordid": cid,
-                "type": "customer",
-                "name": name,
-                "deleteddate": "2026-06-30 16:45:00",
-                "context": "UI",
-                "deletedby": -5,
-                "iscustomrecord": "F",
-            }
-        )
+        self.deleted_customers.append(deleted_row(cid, "customer", name, "2026-06-30 16:45:00"))
         taken = {c["altname"] for c in self.customers}
         n_bulk = max(0, self.size // 25 - len(SPECIAL_CUSTOMERS))
         for offset in range(n_bulk):
@@ -391,8 +430,19 @@ class Dataset:
             **self._counts,
         }
 
+    def _special_documents(self) -> dict[str, Document]:
+        """The manifest documents alone (built by a writer of their own: same rows)."""
+        gen = _DocumentWriter(random.Random(f"documents-{self.seed}"), self.customers)
+        by_key: dict[str, Document] = {}
+        for spec in SPECIAL_DOCS:
+            by_key[spec.key] = gen.special(spec, by_key.get(spec.created_from or ""))
+        return by_key
+
     def _build_manifest(self) -> None:
         keys = {spec.key: FIRST_DOC_ID + i for i, spec in enumerate(SPECIAL_DOCS)}
+        specials = self._special_documents()
+        edited = specials["invoice_line_only_edit"]
+        edited_line = next(ln for ln in edited.lines if ln["id"] == edited.edited_line)
         customers = {role: cid for cid, *_, role in SPECIAL_CUSTOMERS}
         self.manifest = {
             **keys,
@@ -404,6 +454,22 @@ class Dataset:
             "excluded_item_id": next(i[0] for i in ITEMS if i[1] == EXCLUDED_ITEM_NAME),
             "discount_item_id": DISCOUNT_ITEM[0],
             "tax_item_id": TAX_ITEM[0],
+            "inventory_item_id": INVENTORY_ITEM[0],
+            "subtotal_item_id": SUBTOTAL_ITEM[0],
+            "group_item_id": GROUP_ITEM[0],
+            "group_member_item_ids": list(GROUP_MEMBERS),
+            "description_item_id": DESCRIPTION_ITEM[0],
+            "shipping_item_id": SHIPPING_ITEM[0],
+            # What each manifest document bills, in its currency's cents (credit memos
+            # negative): item, discount and shipping lines; never tax, COGS, technical or
+            # structural lines.
+            "billed_cents": {k: d.billed for k, d in specials.items() if not d.deleted_at},
+            "line_only_edit": {
+                "transaction": edited.header["id"],
+                "line": edited_line["id"],
+                "lastmodifieddate": edited.header["lastmodifieddate"],
+                "linelastmodifieddate": edited_line["linelastmodifieddate"],
+            },
             "accounts": dict(ACCOUNT_ROLES),
             "subsidiary_id": 1,
             "currencies": {sym: i for i, sym, _, _ in CURRENCIES},
@@ -467,14 +533,9 @@ def _order_lines(doc: Document, crm_id: str) -> list[dict]:
     out = []
     symbol = _CURRENCY_SYMBOL[doc.header["currency"]]
     for line in doc.lines:
-        item = _ITEM_BY_ID.get(line["item"] or 0)
-        if (
-            line["mainline"] == "T"
-            or line["taxline"] == "T"
-            or item is None
-            or item[3] == "Discount"
-        ):
+        if line["_kind"] not in ("item", "ship"):  # sold items only: what a CRM order holds
             continue
+        item = _ITEM_BY_ID[line["item"]]
         out.append(
             {
                 "customer_id": crm_id,
@@ -489,6 +550,22 @@ def _order_lines(doc: Document, crm_id: str) -> list[dict]:
             }
         )
     return out
+
+
+# Per bulk document: the chance of each extra line kind NetSuite puts on invoices.
+BULK_EXTRAS = (
+    ("description", 0.04),
+    ("group", 0.03),
+    ("subtotal", 0.06),
+    ("header_discount", 0.03),
+    ("technical", 0.02),
+)
+BULK_SHIPPING, BULK_LINE_EDIT = 0.05, 0.02
+# Line kinds: which ones post (enter the A/R total) and which ones bill the customer.
+POSTING_KINDS = frozenset(
+    {"item", "discount", "header_discount", "ship", "cogs", "technical", "tax"}
+)
+BILLING_KINDS = frozenset({"item", "discount", "header_discount", "ship"})
 
 
 class _DocumentWriter:
@@ -526,7 +603,10 @@ class _DocumentWriter:
             spec.tax,
             source,
             modified,
+            spec.extras,
         )
+        if spec.line_edit:
+            self._edit_line(doc, modified + timedelta(days=3))
         if spec.deleted:
             doc.deleted_at = _dt(min(modified + timedelta(days=3), MODIFIED_CAP))
         return doc
@@ -543,10 +623,13 @@ class _DocumentWriter:
         n_lines = rng.choices([1, 2, 3, 4, 5, 6, 7], [20, 25, 20, 15, 10, 6, 4])[0]
         lines = []
         for _ in range(n_lines):
-            item = rng.choices(SELLABLE_ITEMS, [30, 15, 12, 15, 10, 6, 6, 4, 2])[0]
+            item = rng.choices(SELLABLE_ITEMS, [30, 15, 12, 15, 10, 6, 6, 4, 2, 5])[0]
             qty = rng.randint(1, 25) if item[3] == "NonInvtPart" else rng.randint(1, 5)
             price = int(item[6] * rng.uniform(0.8, 1.2))
             lines.append((item[0], qty, price))
+        if rng.random() < BULK_SHIPPING:
+            lines.append((SHIPPING_ITEM[0], 1, SHIPPING_ITEM[6]))
+        extras = tuple(name for name, chance in BULK_EXTRAS if rng.random() < chance)
         earliest = datetime.combine(trandate, datetime.min.time()) + timedelta(hours=8)
         modified = earliest + timedelta(minutes=rng.randrange(0, 40 * 24 * 60))
         if modified > MODIFIED_CAP:
@@ -554,6 +637,7 @@ class _DocumentWriter:
             # onto one timestamp would put them all in every incremental overlap window.
             spread = MODIFIED_CAP - timedelta(minutes=rng.randrange(0, 20 * 24 * 60))
             modified = max(earliest, spread)
+        modified = min(modified, MODIFIED_CAP)
         doc = self._document(
             kind,
             customer,
@@ -567,13 +651,27 @@ class _DocumentWriter:
             rng.random() < 0.15,
             rng.random() < 0.3,
             source,
-            min(modified, MODIFIED_CAP),
+            modified,
+            extras,
         )
+        if rng.random() < BULK_LINE_EDIT and modified < MODIFIED_CAP - timedelta(hours=1):
+            later = modified + timedelta(minutes=rng.randrange(60, 7 * 24 * 60))
+            self._edit_line(doc, min(later, MODIFIED_CAP))
         if rng.random() < 0.01:
             doc.deleted_at = _dt(min(modified + timedelta(days=rng.randint(1, 20)), MODIFIED_CAP))
         elif kind == "CustInvc" and posting == "T":
             self.last_invoice[customer] = doc
         return doc
+
+    @staticmethod
+    def _edit_line(doc: Document, moment: datetime) -> None:
+        """A line changed without its header (reference §9): only its own stamp moves."""
+        line = next((ln for ln in reversed(doc.lines) if ln["_kind"] == "item"), None)
+        if line is None:
+            return
+        line["memo"] = f"{line['memo']} (edited)"
+        line["linelastmodifieddate"] = _dt(moment)
+        doc.edited_line = line["id"]
 
     def _pick_status(self, trandate: date) -> tuple[str, str, int | None, str, str]:
         u = self.rng.random()
@@ -606,6 +704,7 @@ class _DocumentWriter:
         tax,
         source,
         modified,
+        extras=(),
     ) -> Document:
         rng = self.rng
         doc_id, self.next_id = self.next_id, self.next_id + 1
@@ -621,23 +720,13 @@ class _DocumentWriter:
         stamp = _dt(modified)
         opened = datetime.combine(trandate, datetime.min.time()) + timedelta(hours=9)
         created = _dt(min(max(opened, modified - timedelta(days=1)), modified))
-        body = self._item_lines(lines, trandate, sign, discount, source)
-        subtotal = sign * sum(c for c, *_ in body)  # document-side cents, positive
-        if tax and subtotal > 0:
-            body.append(
-                (
-                    sign * round(subtotal * 0.0725),
-                    None,
-                    None,
-                    TAX_ITEM[0],
-                    None,
-                    None,
-                    "T",
-                    70,
-                    "Sales Tax",
-                )
-            )
-        main_cents = -sum(c for c, *_ in body)  # the A/R line balances the document
+        body = self._body(lines, trandate, sign, discount, extras, source)
+        billed = sum(ln["cents"] for ln in body if ln["kind"] in BILLING_KINDS)
+        taxable = sign * billed  # document-side cents, positive
+        if tax and taxable > 0:
+            body.append(_spec("tax", sign * round(taxable * 0.0725), TAX_ITEM[0], 70, "Sales Tax"))
+        # The A/R line balances what posts; Subtotal and EndGroup lines only repeat amounts.
+        main_cents = -sum(ln["cents"] for ln in body if ln["kind"] in POSTING_KINDS)
         header = {
             "id": doc_id,
             "tranid": tranid,
@@ -652,7 +741,6 @@ class _DocumentWriter:
             "foreigntotal": main_cents / 100,
             "posting": posting,
             "voided": voided,
-            "createdfrom": source.header["id"] if source else None,
             "approvalstatus": approval,
             "postingperiod": _MONTH_PERIOD_ID[trandate.isoformat()[:7]],
             "subsidiary": 1,
@@ -661,107 +749,161 @@ class _DocumentWriter:
             "createddate": created,
             "lastmodifieddate": stamp,
         }
-        rows = [self._line(header, 0, main_cents, None, None, None, None, None, "F", 1, None)]
-        for n, (cents, qty, price, item, start, end, taxline, account, memo) in enumerate(body, 1):
-            rows.append(
-                self._line(header, n, cents, qty, price, item, start, end, taxline, account, memo)
-            )
-        return Document(header, rows)
+        mainline = _spec("main", main_cents, None, 1, None)
+        rows = [self._line(header, 0, mainline, source.header["id"] if source else None)]
+        rows.extend(self._line(header, n, ln) for n, ln in enumerate(body, 1))
+        return Document(header, rows, billed=-billed)
 
-    def _item_lines(self, lines, trandate, sign, discount, source) -> list[tuple]:
-        rng = self.rng
+    def _body(self, lines, trandate, sign, discount, extras, source) -> list[dict]:
+        """Every line below the mainline, in NetSuite's order, tax excepted."""
         if source is not None:  # a credit memo converted from an invoice credits its first lines
-            return [
-                (-c, -q if q else q, p, i, s, e, t, a, m)
-                for c, q, p, i, s, e, t, a, m in self._source_lines(source)
+            primary = [
+                {**ln, "cents": -ln["cents"], "qty": -ln["qty"] if ln["qty"] else ln["qty"]}
+                for ln in self._source_lines(source)
             ][:2]
-        out = []
-        for item_id, qty, price in lines:
-            item = _ITEM_BY_ID[item_id]
-            start = trandate + timedelta(days=rng.randrange(-3, 15))
-            term = item[5] if item[5] != 12 else rng.choice([12, 12, 12, 24, 6, 1])
-            end = add_months(start, term) - timedelta(days=1) if term else start
-            account = 58 if item[4] == "ratable" else 62
-            out.append(
-                (
-                    sign * qty * price,
-                    sign * qty,
-                    price / 100,
-                    item_id,
-                    day_text(start),
-                    day_text(end),
-                    "F",
-                    account,
-                    item[2],
+            discount, extras = False, ()
+        else:
+            primary = [self._item_line(*line, trandate, sign) for line in lines]
+        body: list[dict] = []
+        if "description" in extras:
+            body.append(_spec("description", None, DESCRIPTION_ITEM[0], None, "Thank you!"))
+        if "group" in extras:
+            members = [
+                self._item_line(m, 1, _ITEM_BY_ID[m][6], trandate, sign) for m in GROUP_MEMBERS
+            ]
+            total = sum(m["cents"] for m in members)
+            body.append(_spec("group", None, GROUP_ITEM[0], None, GROUP_ITEM[2]))
+            body.extend(members)
+            body.append(_spec("endgroup", total, GROUP_ITEM[0], None, None))
+        for k, line in enumerate(primary):
+            body.append(line)
+            if k == 0 and discount:
+                cents = -round(line["cents"] * 0.1)  # opposite sign to the line it discounts
+                body.append(
+                    {
+                        **_spec("discount", cents, DISCOUNT_ITEM[0], 63, "Partner discount 10%"),
+                        "price": -abs(cents) / 100,
+                        "start": line["start"],
+                        "end": line["end"],
+                    }
                 )
+            if k == 1 and "subtotal" in extras and len(primary) > 2:
+                body.append(_spec("subtotal", None, SUBTOTAL_ITEM[0], None, None))
+        if "subtotal" in extras:
+            body.append(_spec("subtotal", None, SUBTOTAL_ITEM[0], None, None))
+        if "header_discount" in extras:
+            billed = sum(ln["cents"] for ln in body if ln["kind"] in BILLING_KINDS)
+            first = primary[0]
+            body.append(
+                {
+                    **_spec("header_discount", -round(billed * 0.05), DISCOUNT_ITEM[0], 63, None),
+                    "memo": "Header discount 5%",
+                    "start": first["start"],
+                    "end": first["end"],
+                }
             )
-        if discount and out:
-            first = out[0]
-            cents = -round(first[0] * 0.1)  # opposite sign to the line it discounts
-            out.append(
-                (
-                    cents,
-                    None,
-                    -abs(cents) / 100,
-                    DISCOUNT_ITEM[0],
-                    first[4],
-                    first[5],
-                    "F",
-                    63,
-                    "Partner discount 10%",
-                )
-            )
-        return out
+        if "technical" in extras:  # a system pair that nets to zero, never shown
+            first = primary[0]
+            for cents, account in ((first["cents"], 58), (-first["cents"], 61)):
+                body.append(_spec("technical", cents, first["item"], account, "System reclass"))
+        return _with_cogs(_fill_subtotals(body), sign)
+
+    def _item_line(self, item_id, qty, price, trandate, sign) -> dict:
+        rng = self.rng
+        item = _ITEM_BY_ID[item_id]
+        start = trandate + timedelta(days=rng.randrange(-3, 15))
+        term = item[5] if item[5] != 12 else rng.choice([12, 12, 12, 24, 6, 1])
+        end = add_months(start, term) - timedelta(days=1) if term else start
+        shipping = item[3] == "ShipItem"
+        account = 64 if shipping else 58 if item[4] == "ratable" else 62
+        return {
+            **_spec("ship" if shipping else "item", sign * qty * price, item_id, account, item[2]),
+            "qty": sign * qty,
+            "price": price / 100,
+            "start": day_text(start),
+            "end": day_text(end),
+        }
 
     @staticmethod
-    def _source_lines(source: Document) -> list[tuple]:
+    def _source_lines(source: Document) -> list[dict]:
         return [
-            (
-                round(ln["foreignamount"] * 100),
-                ln["quantity"],
-                ln["rate"],
-                ln["item"],
-                ln["revrecstartdate"],
-                ln["revrecenddate"],
-                "F",
-                ln["account"],
-                ln["memo"],
-            )
+            {
+                **_spec("item", round(ln["foreignamount"] * 100), ln["item"], ln["account"], None),
+                "qty": ln["quantity"],
+                "price": ln["rate"],
+                "start": ln["revrecstartdate"],
+                "end": ln["revrecenddate"],
+                "memo": ln["memo"],
+            }
             for ln in source.lines
-            if ln["mainline"] == "F" and ln["taxline"] == "F" and ln["item"] != DISCOUNT_ITEM[0]
+            if ln.get("_kind") == "item"
         ]
 
-    def _line(self, header, n, cents, qty, price, item, start, end, taxline, account, memo):
+    def _line(self, header: dict, n: int, spec: dict, created_from: int | None = None) -> dict:
         key, self.next_key = self.next_key, self.next_key + 1
+        kind, cents, item = spec["kind"], spec["cents"], spec["item"]
         item_row = _ITEM_BY_ID.get(item or 0)
-        segment = None if n == 0 or taxline == "T" else 1 + (header["id"] + n) % 3
+        posts_segment = kind in POSTING_KINDS and kind != "tax"
+        segment = 1 + (header["id"] + n) % 3 if posts_segment else None
         return {
             "uniquekey": key,
             "transaction": header["id"],
             "id": n,
             "linesequencenumber": n,
             "mainline": "T" if n == 0 else "F",
-            "taxline": taxline,
+            "taxline": "T" if kind == "tax" else "F",
             "item": item,
-            "itemtype": item_row[3] if item_row else None,
-            "quantity": float(qty) if qty is not None else None,
-            "rate": price,
-            "netamount": round(cents * header["exchangerate"]) / 100,
-            "foreignamount": cents / 100,
+            "itemtype": "EndGroup" if kind == "endgroup" else item_row[3] if item_row else None,
+            "quantity": float(spec["qty"]) if spec.get("qty") is not None else None,
+            "rate": spec.get("price"),
+            "netamount": None if cents is None else round(cents * header["exchangerate"]) / 100,
+            "foreignamount": None if cents is None else cents / 100,
             "debit": None,
             "credit": None,
-            "account": account,
-            "memo": memo,
+            "account": spec["account"],
+            "memo": spec["memo"],
             "entity": header["entity"],
             "subsidiary": 1,
             "department": segment,
             "class": segment,
             "location": segment,
-            "createdfrom": header["createdfrom"],
-            "revrecstartdate": start,
-            "revrecenddate": end,
+            "createdfrom": created_from,
+            "revrecstartdate": spec.get("start"),
+            "revrecenddate": spec.get("end"),
             "linelastmodifieddate": header["lastmodifieddate"],
+            "iscogs": "T" if kind == "cogs" else "F",
+            "donotdisplayline": "T" if kind == "technical" else "F",
+            "transactiondiscount": "T" if kind == "header_discount" else "F",
+            "_kind": kind,  # the generator's own bookkeeping; never loaded
         }
+
+
+def _spec(kind: str, cents, item, account, memo) -> dict:
+    return {"kind": kind, "cents": cents, "item": item, "account": account, "memo": memo}
+
+
+def _fill_subtotals(body: list[dict]) -> list[dict]:
+    """A Subtotal line carries the sum of the billed lines above it, since the last one."""
+    running = 0
+    for line in body:
+        if line["kind"] == "subtotal":
+            line["cents"], running = running, 0
+        elif line["kind"] in BILLING_KINDS:
+            running += line["cents"]
+    return body
+
+
+def _with_cogs(body: list[dict], sign: int) -> list[dict]:
+    """Each inventory line is followed by its COGS pair (expense and asset, opposite signs)."""
+    out: list[dict] = []
+    for line in body:
+        out.append(line)
+        cost = ITEM_COST.get(line["item"]) if line["kind"] == "item" else None
+        if cost:
+            amount = int(abs(line["qty"])) * cost
+            for cents, account in ((-sign * amount, 65), (sign * amount, 66)):
+                out.append(_spec("cogs", cents, line["item"], account, "Cost of goods sold"))
+    return out
 
 
 def generate_dataset(seed: int = 42, size: int | str = "small") -> Dataset:

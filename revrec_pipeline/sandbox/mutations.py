@@ -1,7 +1,7 @@
 """Data helpers for tests: change NetSuite data the way users do in the UI.
 
 Every change stamps `lastmodifieddate` (account-local wall time) so incremental extracts see it;
-line changes also bump their header, as NetSuite does.
+line changes bump their header too unless told not to (a line can change alone, reference §9).
 """
 
 from __future__ import annotations
@@ -9,8 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from .deleted import deleted_row
+from .reference_data import STRUCTURAL_TYPES
+
 _CENT = Decimal("0.01")
-_ITEM_LINE = "mainline = 'F' AND taxline = 'F'"
+SEGMENT_FEATURES = {"department": "departments", "class": "classes", "location": "locations"}
+FLAGS = ("iscogs", "donotdisplayline", "transactiondiscount")
 
 
 def _cents(value) -> Decimal:
@@ -29,12 +33,19 @@ class DataMutations:
         self._update("transaction", "id = ?", (tran_id,), fields)
 
     def update_line(
-        self, tran_id: int, line_id: int, modified_at: datetime | None = None, **line_fields
+        self,
+        tran_id: int,
+        line_id: int,
+        modified_at: datetime | None = None,
+        touch_header: bool = True,
+        **line_fields,
     ) -> None:
+        """Change one line; with touch_header=False only its `linelastmodifieddate` moves."""
         stamp = self._stamp(modified_at)
         fields = {**line_fields, "linelastmodifieddate": stamp}
         self._update("transactionline", '"transaction" = ? AND id = ?', (tran_id, line_id), fields)
-        self.update_transaction(tran_id, modified_at=datetime.fromisoformat(stamp))
+        if touch_header:
+            self.update_transaction(tran_id, modified_at=datetime.fromisoformat(stamp))
 
     def delete_line(self, tran_id: int, line_id: int, modified_at: datetime | None = None) -> None:
         with self._write_lock, self._conn() as conn:
@@ -46,7 +57,8 @@ class DataMutations:
         self.update_transaction(tran_id, modified_at=modified_at)
 
     def delete_transaction(self, tran_id: int, deleted_at: datetime | None = None) -> None:
-        """Remove header and lines and log it in DeletedRecord under its record-type id."""
+        """Remove header and lines and log it in DeletedRecord (record type id and the
+        `type` / `deleteddate` forms the config names)."""
         stamp = self._stamp(deleted_at)
         with self._write_lock, self._conn() as conn:
             row = conn.execute(
@@ -56,11 +68,21 @@ class DataMutations:
                 raise KeyError(f"no transaction {tran_id}")
             conn.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
             conn.execute('DELETE FROM "transaction" WHERE id = ?', (tran_id,))
-            conn.execute(
-                "INSERT INTO deletedrecord (recordid, type, name, externalid, deleteddate, context,"
-                " deletedby, iscustomrecord) VALUES (?, ?, ?, ?, ?, 'UI', -5, 'F')",
-                (tran_id, row[0], f"#{row[1]}", row[2], stamp),
-            )
+            self._log_deletion(conn, tran_id, row[0], f"#{row[1]}", row[2], stamp)
+
+    def _log_deletion(self, conn, recordid, recordtypeid, name, externalid, stamp) -> None:
+        cfg = self.config
+        record = deleted_row(
+            recordid,
+            recordtypeid,
+            name,
+            stamp,
+            externalid,
+            form=cfg.deleted_type_form,
+            zone=cfg.deleted_date_zone,
+            timezone=cfg.timezone,
+        )
+        _insert(conn, "deletedrecord", record)
 
     def add_invoice(
         self,
@@ -71,7 +93,13 @@ class DataMutations:
         modified_at: datetime | None = None,
         **header,
     ) -> int:
-        """A posting invoice: mainline, item lines (negative, GL view) and a tax line."""
+        """A posting invoice: mainline, item lines (negative, GL view) and a tax line.
+
+        A line is {"item": id or itemid, "amount": ..., optional "quantity", "rate", "start",
+        "end", "memo", "account", segments, and the flags iscogs / donotdisplayline /
+        transactiondiscount (True or 'T')}. Subtotal, Group, EndGroup and Description lines
+        (by the item's type, or "itemtype": "EndGroup") are kept out of the A/R total, as
+        NetSuite keeps them; a Discount line carries the opposite sign of an item line."""
         return self._add_document(
             "CustInvc", customer_id, lines, trandate, currency, modified_at, None, header
         )
@@ -100,10 +128,12 @@ class DataMutations:
         with self._write_lock, self._conn() as conn:
             cur_id, rate = self._currency(conn, currency)
             rate = float(header.pop("exchangerate", rate))
-            tran_id = self._next_id(conn, "transaction", "type <> 'customer'")
+            tran_id = self._next_id(conn, "transaction", "<>")
             items = {r[1]: r for r in conn.execute("SELECT id, itemid, itemtype FROM item")}
             items.update({r[0]: r for r in list(items.values())})
             body = [self._line_row(ln, sign, items) for ln in lines]
+            for line in body:
+                self._check_segments(line)
             tax_item = next(r for r in items.values() if r[2] == "TaxGroup")
             body.append(
                 {
@@ -113,9 +143,10 @@ class DataMutations:
                     "cents": sign * tax,
                     "account": 70,
                     "memo": "Sales Tax",
+                    "posts": True,
                 }
             )
-            main = -sum((b["cents"] for b in body), Decimal(0))
+            main = -sum((b["cents"] for b in body if b["posts"]), Decimal(0))
             number = conn.execute(
                 'SELECT COUNT(*) + 1 FROM "transaction" WHERE type = ?', (kind,)
             ).fetchone()[0]
@@ -134,7 +165,6 @@ class DataMutations:
                 "foreigntotal": float(main),
                 "posting": "T",
                 "voided": "F",
-                "createdfrom": created_from,
                 "approvalstatus": 2,
                 "postingperiod": self._period(conn, trandate),
                 "subsidiary": 1,
@@ -143,33 +173,51 @@ class DataMutations:
             }
             row.update({k.lower(): _plain(v) for k, v in header.items()})
             _insert(conn, "transaction", row)
-            mainline = {"item": None, "itemtype": None, "taxline": "F", "cents": main, "account": 1}
+            mainline = {
+                "item": None,
+                "itemtype": None,
+                "taxline": "F",
+                "cents": main,
+                "account": 1,
+                "createdfrom": created_from,  # NetSuite holds the source on the mainline row
+            }
             for n, line in enumerate([mainline, *body]):
                 _insert(conn, "transactionline", _line_db(line, n, row, stamp))
         return tran_id
 
-    @staticmethod
-    def _line_row(line: dict, sign: Decimal, items: dict) -> dict:
+    def _line_row(self, line: dict, sign: Decimal, items: dict) -> dict:
         item = items[line["item"]]
+        itemtype = line.get("itemtype", item[2])
         qty = Decimal(str(line.get("quantity", 1)))
-        amount = _cents(line["amount"])
+        amount = _cents(line.get("amount", 0))
+        priced = itemtype not in ("Discount", *STRUCTURAL_TYPES)
         out = {
             "item": item[0],
-            "itemtype": item[2],
+            "itemtype": itemtype,
             "taxline": "F",
             "cents": sign * amount,
-            "quantity": float(sign * qty) if item[2] != "Discount" else None,
-            "rate": float(line.get("rate", amount / qty if qty else amount)),
+            "quantity": float(sign * qty) if priced else None,
+            "rate": float(line.get("rate", amount / qty if qty else amount)) if priced else None,
             "start": line.get("start"),
             "end": line.get("end"),
             "memo": line.get("memo"),
-            "account": line.get("account", 58),
+            "account": line.get("account", None if itemtype in STRUCTURAL_TYPES else 58),
+            "posts": itemtype not in STRUCTURAL_TYPES,
         }
-        if item[2] == "Discount":
+        if itemtype == "Discount":
             out["cents"] = -sign * amount  # a discount carries the opposite sign
-        for seg in ("department", "class", "location"):
-            out[seg] = line.get(seg, 1)
+        if itemtype in ("Group", "Description") and "amount" not in line:
+            out["cents"] = None
+        for flag in FLAGS:
+            out[flag] = "T" if line.get(flag) in (True, "T") else "F"
+        for seg, feature in SEGMENT_FEATURES.items():
+            out[seg] = line.get(seg, 1 if getattr(self.config, feature) else None)
         return out
+
+    def _check_segments(self, line: dict) -> None:
+        for seg, feature in SEGMENT_FEATURES.items():
+            if line[seg] is not None and not getattr(self.config, feature):
+                raise ValueError(f"a {seg} was given, but this sandbox has {feature} off")
 
     @staticmethod
     def _currency(conn, currency) -> tuple[int, float]:
@@ -191,10 +239,13 @@ class DataMutations:
         return row[0] if row else None
 
     @staticmethod
-    def _next_id(conn, table: str, deleted_filter: str) -> int:
+    def _next_id(conn, table: str, customers: str) -> int:
+        """Past every live and deleted id of the kind (`=` customers, `<>` transactions)."""
+        kind = "LOWER(COALESCE(recordtypeid, type))"
         return conn.execute(
             f'SELECT MAX(m) + 1 FROM (SELECT MAX(id) AS m FROM "{table}" UNION ALL '
-            f"SELECT MAX(recordid) FROM deletedrecord WHERE {deleted_filter} UNION ALL SELECT 100)"
+            f"SELECT MAX(recordid) FROM deletedrecord WHERE {kind} {customers} 'customer' "
+            "UNION ALL SELECT 100)"
         ).fetchone()[0]
 
     # --- customers ----------------------------------------------------------------------
@@ -220,7 +271,7 @@ class DataMutations:
         stamp = self._stamp(modified_at)
         person = companyname is None
         with self._write_lock, self._conn() as conn:
-            cid = self._next_id(conn, "customer", "type = 'customer'")
+            cid = self._next_id(conn, "customer", "=")
             row = {
                 "id": cid,
                 "entityid": f"C{cid:05d}",
@@ -249,11 +300,7 @@ class DataMutations:
             if row is None:
                 raise KeyError(f"no customer {customer_id}")
             conn.execute("DELETE FROM customer WHERE id = ?", (customer_id,))
-            conn.execute(
-                "INSERT INTO deletedrecord (recordid, type, name, externalid, deleteddate, context,"
-                " deletedby, iscustomrecord) VALUES (?, 'customer', ?, ?, ?, 'UI', -5, 'F')",
-                (customer_id, row[0], row[1], stamp),
-            )
+            self._log_deletion(conn, customer_id, "customer", row[0], row[1], stamp)
 
     # --- periods ------------------------------------------------------------------------
 
@@ -293,6 +340,7 @@ def _insert(conn, table: str, row: dict) -> None:
 
 def _line_db(line: dict, n: int, header: dict, stamp: str) -> dict:
     cents = line["cents"]
+    rate = Decimal(str(header["exchangerate"]))
     return {
         "transaction": header["id"],
         "id": n,
@@ -303,8 +351,8 @@ def _line_db(line: dict, n: int, header: dict, stamp: str) -> dict:
         "itemtype": line["itemtype"],
         "quantity": line.get("quantity"),
         "rate": line.get("rate"),
-        "netamount": float((cents * Decimal(str(header["exchangerate"]))).quantize(_CENT)),
-        "foreignamount": float(cents),
+        "netamount": None if cents is None else float((cents * rate).quantize(_CENT)),
+        "foreignamount": None if cents is None else float(cents),
         "account": line.get("account"),
         "memo": line.get("memo"),
         "entity": header["entity"],
@@ -312,8 +360,9 @@ def _line_db(line: dict, n: int, header: dict, stamp: str) -> dict:
         "department": line.get("department"),
         "class": line.get("class"),
         "location": line.get("location"),
-        "createdfrom": header["createdfrom"],
+        "createdfrom": line.get("createdfrom"),
         "revrecstartdate": _plain(line.get("start")),
         "revrecenddate": _plain(line.get("end")),
         "linelastmodifieddate": stamp,
+        **{flag: line.get(flag, "F") for flag in FLAGS},
     }

@@ -25,10 +25,23 @@ ITEMS = [
     (9, "Legacy Support Plan", "Legacy Support Plan (retired)", "Service", "ratable", 12, 500_00),
     (10, "Partner Discount", "Partner Discount", "Discount", "point_in_time", 0, 0),
     (11, "Sales Tax", "Sales Tax", "TaxGroup", "point_in_time", 0, 0),
+    # An inventory item posts COGS: each invoice line of it comes with a COGS pair.
+    (12, "Hardware Token", "Hardware Security Token", "InvtPart", "point_in_time", 0, 45_00),
+    # Structural items: they give an invoice its layout, never a billed amount.
+    (13, "Subtotal", "Subtotal", "Subtotal", "point_in_time", 0, 0),
+    (14, "Starter Bundle", "Starter Bundle", "Group", "point_in_time", 0, 0),
+    (15, "Note", "Description line", "Description", "point_in_time", 0, 0),
+    (16, "Shipping", "UPS Ground", "ShipItem", "point_in_time", 0, 25_00),
 ]
-SELLABLE_ITEMS = [row for row in ITEMS if row[3] not in ("Discount", "TaxGroup")]
+STRUCTURAL_TYPES = ("Subtotal", "Group", "EndGroup", "Description")
+SELLABLE_ITEMS = [row for row in ITEMS if row[3] not in ("Discount", "TaxGroup", "ShipItem")]
+SELLABLE_ITEMS = [row for row in SELLABLE_ITEMS if row[3] not in STRUCTURAL_TYPES]
 DISCOUNT_ITEM = ITEMS[9]
 TAX_ITEM = ITEMS[10]
+INVENTORY_ITEM = ITEMS[11]
+SUBTOTAL_ITEM, GROUP_ITEM, DESCRIPTION_ITEM, SHIPPING_ITEM = ITEMS[12:16]
+GROUP_MEMBERS = (1, 5)  # what the Starter Bundle holds
+ITEM_COST = {12: 18_00}  # cents per unit, for COGS
 EXCLUDED_ITEM_NAME = "Legacy Support Plan"
 
 # (id, acctnumber, name, accttype)
@@ -40,6 +53,9 @@ ACCOUNTS = [
     (62, "4010", "Services Revenue", "Income"),
     (63, "4900", "Contra Revenue", "Income"),
     (70, "2200", "Sales Tax Payable", "OthCurrLiab"),
+    (64, "4100", "Shipping Income", "Income"),
+    (65, "5000", "Cost of Goods Sold", "COGS"),
+    (66, "1300", "Inventory Asset", "OthCurrAsset"),
     (99, "4999", "Old Revenue (inactive)", "Income"),
 ]
 INACTIVE_ACCOUNTS = {99}
@@ -51,6 +67,9 @@ ACCOUNT_ROLES = {
     "services_revenue": 62,
     "contra_revenue": 63,
     "sales_tax_payable": 70,
+    "shipping_income": 64,
+    "cost_of_goods_sold": 65,
+    "inventory_asset": 66,
     "inactive": 99,
 }
 

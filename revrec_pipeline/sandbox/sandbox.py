@@ -17,26 +17,27 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from . import journals
-from .config import SandboxConfig, SandboxStats
-from .db import connect, get_meta
+from .catalog import Catalog
+from .config import FEATURES, SandboxConfig, SandboxStats
+from .db import connect, get_meta, set_meta
+from .deleted import rederive
 from .generator import Dataset, generate_dataset
-from .loader import load_dataset
+from .loader import data_features, load_dataset
+from .messages import Request, Response
 from .mutations import DataMutations, _plain
 from .oauth import NonceCache
 from .oauth2 import TOKEN_PATH, TokenStore
-from .server import (
-    Request,
-    Response,
-    SandboxHTTPServer,
-    admin,
-    authenticate,
-    error,
-    route,
-    sleep,
-    token_endpoint,
-)
+from .server import SandboxHTTPServer, admin, authenticate, error, route, sleep, token_endpoint
 
 TOO_MANY = "Concurrent request limit exceeded. Request blocked."
+
+
+def _flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, not {value!r}")
+    return value
+
+
 CONFIG_KNOBS = {
     "latency_ms": int,
     "fault_rate": float,
@@ -44,6 +45,10 @@ CONFIG_KNOBS = {
     "row_cap": int,
     "fault_seed": int,
     "timestamp_window_s": int,
+    # Forms of unknown facts and journal approval change no data: switchable while running.
+    "deleted_type_form": str,
+    "deleted_date_zone": str,
+    "journal_approval": _flag,
 }
 
 
@@ -57,6 +62,7 @@ class NetSuiteSandbox(DataMutations):
         db_path: str | None = None,
     ) -> None:
         self.config = config or SandboxConfig()
+        self.config.validate()
         self.dataset = dataset
         self._tmpdir: str | None = None
         if db_path is None:
@@ -69,9 +75,12 @@ class NetSuiteSandbox(DataMutations):
             for stale in (self.db_path, f"{self.db_path}-wal", f"{self.db_path}-shm"):
                 if os.path.exists(stale):
                     os.remove(stale)
-            load_dataset(self.db_path, self.dataset)
+            load_dataset(self.db_path, self.dataset, self.config)
         with self._conn() as conn:
             self.manifest: dict = get_meta(conn, "manifest", {})
+            self._check_features(get_meta(conn, "features"))
+            self._deleted_forms = tuple(get_meta(conn, "deleted_forms", ["id", "account", ""]))
+        self._catalog: tuple[tuple, Catalog] | None = None
         self.nonces = NonceCache()
         self.oauth2_tokens = TokenStore()
         self.login_audit_trail: list[tuple[datetime, str]] = []
@@ -85,6 +94,17 @@ class NetSuiteSandbox(DataMutations):
         self._rng: tuple[int, random.Random] | None = None
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.sync_deleted_record_forms()
+
+    def _check_features(self, loaded: dict | None) -> None:
+        """A reused database keeps the features it was loaded with: they shaped its data."""
+        wanted = data_features(self.config)
+        if loaded is not None and loaded != wanted:
+            differ = ", ".join(sorted(k for k in wanted if loaded.get(k) != wanted[k]))
+            raise ValueError(
+                f"The sandbox database {self.db_path} was loaded with other features ({differ} "
+                "differ); start it with the same features or give a new database file."
+            )
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -226,8 +246,41 @@ class NetSuiteSandbox(DataMutations):
         unknown = set(changes) - set(CONFIG_KNOBS)
         if unknown:
             raise ValueError(f"Unknown config keys: {', '.join(sorted(unknown))}")
-        for key, value in changes.items():
-            setattr(self.config, key, CONFIG_KNOBS[key](value))
+        before = dict(vars(self.config))
+        try:
+            for key, value in changes.items():
+                setattr(self.config, key, CONFIG_KNOBS[key](value))
+            self.config.validate()
+        except (ValueError, TypeError):
+            vars(self.config).update(before)  # all or nothing
+            raise
+        self.sync_deleted_record_forms()
+
+    # --- what SuiteQL sees --------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        """The records and fields the account exposes, for its current features."""
+        key = tuple(getattr(self.config, name) for name in FEATURES)
+        cached = self._catalog
+        if cached is None or cached[0] != key:
+            cached = self._catalog = (key, Catalog.for_config(self.config))
+        return cached[1]
+
+    def sync_deleted_record_forms(self) -> None:
+        """Put DeletedRecord.type and .deleteddate in the forms the config names (cheap when
+        nothing changed; rewrites every row when a switch or the time zone did)."""
+        cfg = self.config
+        zone = cfg.timezone if cfg.deleted_date_zone == "utc" else ""  # else: as stored
+        wanted = (cfg.deleted_type_form, cfg.deleted_date_zone, zone)
+        if self._deleted_forms == wanted:
+            return
+        with self._write_lock:
+            if self._deleted_forms == wanted:
+                return
+            with self._conn() as conn:
+                rederive(conn, cfg.deleted_type_form, cfg.deleted_date_zone, cfg.timezone)
+                set_meta(conn, "deleted_forms", list(wanted))
+            self._deleted_forms = wanted
 
     # --- fault switches -----------------------------------------------------------------
 
@@ -419,6 +472,9 @@ def serve(
         f"NetSuite sandbox listening on {sb.url} (data ready in {time.monotonic() - started:.1f} s)"
     )
     print(f"Account {cfg.account_id}, time zone {cfg.timezone}, database {sb.db_path}")
+    print(f"Features {cfg.describe_features()}")
+    zone = "the account zone" if cfg.deleted_date_zone == "account" else "UTC"
+    print(f"DeletedRecord.type as {cfg.deleted_type_form}, deleteddate in {zone}")
     print("Put these lines in your .env:")
     for name, value in sb.environment().items():
         print(f"{name}={value}")

@@ -7,24 +7,20 @@ import json
 import re
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
 from . import journals
+from .catalog import CatalogError
+from .functions import column_names, format_row
+from .messages import Request, Response
 from .oauth import AuthError, RequestInfo, verify
 from .oauth2 import ASSERTION_TYPE, TOKEN_PATH, OAuth2Error, verify_assertion
-from .suiteql import (
-    SuiteQLError,
-    column_names,
-    format_row,
-    normalize_param,
-    translate_with_count,
-)
+from .protocol import Sandbox
+from .suiteql import normalize_param, translate_with_count
 
-if TYPE_CHECKING:
-    from .sandbox import NetSuiteSandbox
+# The name the journal handlers annotate their first argument with.
+NetSuiteSandbox = Sandbox
 
 ERROR_TYPE = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 ERROR_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=error"
@@ -39,26 +35,31 @@ TITLES = {
     405: "Method Not Allowed",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
+MAX_PAGES = 1_000  # per query, whatever the page size (reference §9)
+QUERY_PREFIX = "Invalid search query. Detailed unprocessed description follows. "
 RECORD_RE = re.compile(r"^/services/rest/record/v1/([^/]+)(?:/([^/]+))?/?$")
 
 
-@dataclass
-class Response:
-    status: int
-    body: dict | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/vnd.oracle.resource+json; type=collection"
-
-
-def error(status: int, detail: str, code: str, path: str | None = None, **extra) -> Response:
+def error(
+    status: int,
+    detail: str,
+    code: str,
+    path: str | None = None,
+    *,
+    query_param: str | None = None,
+    **extra,
+) -> Response:
     item = {"detail": detail, "o:errorCode": code}
     if path:
         item["o:errorPath"] = path
+    if query_param:
+        item["o:errorQueryParam"] = query_param
     body = {
         "type": ERROR_TYPE,
         "title": TITLES.get(status, "Error"),
@@ -70,27 +71,15 @@ def error(status: int, detail: str, code: str, path: str | None = None, **extra)
 
 
 def invalid_query(message: str) -> Response:
-    detail = (
-        "Invalid search query. Detailed unprocessed description follows. "
-        f"Search error occurred: {message}"
-    )
-    return error(400, detail, "INVALID_PARAMETER")
+    """A search error about the query text: the `q` parameter is what is wrong."""
+    detail = f"{QUERY_PREFIX}Search error occurred: {message}"
+    return error(400, detail, "INVALID_PARAMETER", query_param="q")
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    base: str  # scheme://host as the client addressed us
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    def json(self):
-        return json.loads(self.body.decode("utf-8") or "null")
+def query_error(exc: CatalogError) -> Response:
+    if exc.status == 400:
+        return invalid_query(exc.detail)
+    return error(exc.status, exc.detail, exc.code)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -140,7 +129,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, sandbox: NetSuiteSandbox) -> None:
+    def __init__(self, address, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         super().__init__(address, Handler)
 
@@ -148,7 +137,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 # --- routing ----------------------------------------------------------------------------
 
 
-def route(sb: NetSuiteSandbox, req: Request) -> Response:
+def route(sb: Sandbox, req: Request) -> Response:
     """A NetSuite request that has its concurrency slot and passed authentication."""
     if req.path == SUITEQL_PATH:
         if req.method != "POST":
@@ -159,14 +148,20 @@ def route(sb: NetSuiteSandbox, req: Request) -> Response:
     if match and match.group(1).lower() == "journalentry":
         sb.count("journal_requests")
         return journal(sb, req, match.group(2))
-    return not_found(req)
+    return not_implemented(req)
 
 
 def not_found(req: Request) -> Response:
     return error(404, f"The requested resource '{req.path}' was not found.", "NONEXISTENT_ID")
 
 
-def authenticate(sb: NetSuiteSandbox, req: Request) -> Response | None:
+def not_implemented(req: Request) -> Response:
+    """Real NetSuite may well answer this path; the sandbox does not imitate it."""
+    detail = f"{req.method} {req.path} is not implemented by the sandbox."
+    return error(501, detail, "NOT_IMPLEMENTED")
+
+
+def authenticate(sb: Sandbox, req: Request) -> Response | None:
     authorization = req.header("authorization") or ""
     if authorization.lower().startswith("bearer "):
         if sb.config.oauth2_public_key_pem and sb.oauth2_tokens.valid(authorization[7:].strip()):
@@ -194,7 +189,7 @@ def authenticate(sb: NetSuiteSandbox, req: Request) -> Response | None:
     return None
 
 
-def token_endpoint(sb: NetSuiteSandbox, req: Request) -> Response:
+def token_endpoint(sb: Sandbox, req: Request) -> Response:
     """POST /services/rest/auth/oauth2/v1/token with a client assertion (client credentials)."""
     if req.method != "POST":
         return error(405, f"Method {req.method} is not allowed.", "METHOD_NOT_ALLOWED")
@@ -232,7 +227,7 @@ def token_endpoint(sb: NetSuiteSandbox, req: Request) -> Response:
 # --- SuiteQL ----------------------------------------------------------------------------
 
 
-def suiteql(sb: NetSuiteSandbox, req: Request) -> Response:
+def suiteql(sb: Sandbox, req: Request) -> Response:
     if "transient" not in (req.header("prefer") or "").lower():
         return error(
             400,
@@ -245,17 +240,24 @@ def suiteql(sb: NetSuiteSandbox, req: Request) -> Response:
     limit, offset = paging
     try:
         payload = req.json()
-        sql, count_sql = translate_with_count(str(payload["q"]))
+        query = translate_with_count(str(payload["q"]), sb.catalog())
         params = [normalize_param(p) for p in payload.get("params") or []]
     except (ValueError, TypeError, KeyError) as exc:
         return error(400, f"Invalid request body: {exc}.", "INVALID_PARAMETER")
-    except SuiteQLError as exc:
-        return invalid_query(str(exc))
+    except CatalogError as exc:
+        return query_error(exc)
+    sb.sync_deleted_record_forms()
+    # The last row any page of this query can reach: the row cap, and 1,000 pages.
+    reachable_cap = min(sb.config.row_cap, MAX_PAGES * limit)
+    page = min(limit, reachable_cap - offset)
     try:
-        total, names, rows = _run(sb, sql, count_sql, params, limit, offset)
+        total, names, rows = _run(sb, query.sql, query.count_sql, params, page, offset)
+    except sqlite3.OperationalError as exc:
+        explained = query.explain(exc)
+        return query_error(explained) if explained else invalid_query(_describe(exc))
     except (sqlite3.Error, ValueError, OverflowError) as exc:
         return invalid_query(_describe(exc))
-    reachable = min(total, sb.config.row_cap)
+    reachable = min(total, reachable_cap)
     has_more = offset + len(rows) < reachable
     return Response(
         200,
@@ -297,10 +299,17 @@ def _paging(query: str, row_cap: int) -> tuple[int, int] | Response:
             f"A query can return at most {row_cap} results.",
             "INVALID_PARAMETER",
         )
-    return min(limit, row_cap - offset), offset
+    if offset // limit >= MAX_PAGES:
+        return error(
+            400,
+            "Invalid value for the query parameter offset. "
+            f"A query can return at most {MAX_PAGES} pages.",
+            "INVALID_PARAMETER",
+        )
+    return limit, offset
 
 
-def _run(sb: NetSuiteSandbox, sql: str, count_sql: str, params: list, limit: int, offset: int):
+def _run(sb: Sandbox, sql: str, count_sql: str, params: list, limit: int, offset: int):
     conn = sb.connect(read_only=True)
     try:
         total = conn.execute(count_sql, params).fetchone()[0]
@@ -312,12 +321,7 @@ def _run(sb: NetSuiteSandbox, sql: str, count_sql: str, params: list, limit: int
 
 
 def _describe(exc: Exception) -> str:
-    text = str(exc)
-    if m := re.match(r"no such table: (\S+)", text):
-        return f"Record '{m.group(1).strip(chr(34))}' was not found."
-    if m := re.match(r"no such column: (\S+)", text):
-        return f"Field '{m.group(1).replace(chr(34), '')}' was not found."
-    return text.replace('"', "")
+    return str(exc).replace('"', "").replace("`", "")
 
 
 def _links(req: Request, limit: int, offset: int, has_more: bool, reachable: int) -> list[dict]:
@@ -372,7 +376,7 @@ def _write_journal(sb: NetSuiteSandbox, req: Request, ident: str | None, create_
     return Response(204, None, {"Location": location})
 
 
-def admin(sb: NetSuiteSandbox, req: Request) -> Response:
+def admin(sb: Sandbox, req: Request) -> Response:
     """Unauthenticated helpers for people running `revrec sandbox serve`."""
     json_type = "application/json"
     if req.path == "/sandbox/v1/stats" and req.method == "GET":

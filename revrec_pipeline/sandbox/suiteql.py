@@ -1,10 +1,12 @@
-"""SuiteQL → SQLite translation, the SuiteQL functions, and NetSuite's value formatting."""
+"""SuiteQL → SQLite translation, checked against the account's catalog as NetSuite checks it."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
-from datetime import datetime
+from dataclasses import dataclass, field
+
+from .catalog import DISPLAY_REFERENCES, REFERENCING_RECORDS, Catalog, CatalogError
+from .db import COLUMNS
 
 # Oracle keywords SuiteQL accepts; every other bare word is an identifier and gets quoted,
 # because NetSuite names such as `transaction` are SQLite keywords.
@@ -97,8 +99,8 @@ _TOKEN_RE = re.compile(
 )
 
 
-class SuiteQLError(Exception):
-    """A query NetSuite would refuse (400 INVALID_PARAMETER)."""
+class SuiteQLError(CatalogError):
+    """A query NetSuite would refuse (400 INVALID_PARAMETER unless told otherwise)."""
 
 
 def tokenize(sql: str) -> list[tuple[str, str]]:
@@ -114,20 +116,288 @@ def tokenize(sql: str) -> list[tuple[str, str]]:
 
 def translate(sql: str) -> str:
     """Rewrite one SuiteQL SELECT as SQLite SQL; raises SuiteQLError for anything else."""
-    return translate_with_count(sql)[0]
+    return translate_with_count(sql).sql
 
 
-def translate_with_count(sql: str) -> tuple[str, str]:
-    """The SQLite query and a cheap query counting its rows (for `totalResults`)."""
+@dataclass
+class Shape:
+    """Where a query's names point: its table references, aliases and select aliases."""
+
+    refs: list[tuple[str, str | None]] = field(default_factory=list)  # (table, alias)
+    aliases: dict[str, str] = field(default_factory=dict)  # qualifier → table
+    derived: set[str] = field(default_factory=set)  # aliases of sub-queries in FROM
+    named: set[int] = field(default_factory=set)  # token indexes of table names and aliases
+    select_aliases: set[str] = field(default_factory=set)
+
+    @property
+    def tables(self) -> list[str]:
+        return [table for table, _ in self.refs]
+
+    def qualifier(self, table: str) -> str:
+        return next((alias or t for t, alias in self.refs if t == table), table)
+
+    def listing(self, catalog: Catalog | None) -> list[str]:
+        """The fields a name could have meant, qualified when several records are joined."""
+        several = len(self.refs) > 1
+        return [
+            f"{alias or table}.{col}" if several else col
+            for table, alias in self.refs
+            for col in _fields(catalog, table)
+        ]
+
+
+@dataclass
+class Translation:
+    sql: str
+    count_sql: str
+    shape: Shape
+    catalog: Catalog | None = None
+
+    def explain(self, exc: Exception) -> CatalogError | None:
+        """SQLite's complaint about a name, as NetSuite words it (None when it is not one)."""
+        match = re.match(r"no such column: (\S+)", str(exc))
+        if not match:
+            return None
+        name = match.group(1).replace("`", "").replace('"', "")
+        qualifier, _, column = name.rpartition(".")
+        if qualifier:
+            table = self.shape.aliases.get(qualifier)
+            if table is None:
+                return _unknown_qualifier(qualifier, self.shape)
+            return _catalog(self.catalog).missing_field(table, column)
+        return Catalog.unknown_identifier(column, self.shape.listing(self.catalog))
+
+
+def translate_with_count(sql: str, catalog: Catalog | None = None) -> Translation:
+    """The SQLite query and a cheap query counting its rows (for `totalResults`). With a
+    catalog, every record and field the query names is checked against the account first."""
     tokens = tokenize(sql.strip().rstrip(";"))
     if not tokens or tokens[0][1].lower() != "select":
         raise SuiteQLError("Only SELECT statements are supported.")
+    shape = analyze(tokens)
+    if catalog is not None:
+        check(tokens, shape, catalog)
     out: list[str] = []
+    skip_until = -1
     for i, (kind, text) in enumerate(tokens):
+        if i <= skip_until:
+            out.append("")
+            continue
+        special = _display_value(tokens, i, shape, catalog) or _star(tokens, i, shape, catalog)
+        if special:
+            expr, skip_until = special
+            out.append(expr)
+            continue
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
         prev = tokens[i - 1][1] if i else ""
         out.append(_translate_token(kind, text, nxt, prev))
-    return " ".join(out), _count_sql(tokens, out)
+    return Translation(" ".join(o for o in out if o), _count_sql(tokens, out), shape, catalog)
+
+
+# --- names: which records a query reads and what each identifier points at ------------------
+
+
+def _name(token: tuple[str, str]) -> str:
+    kind, text = token
+    return text[1:-1].lower() if kind == "quoted" else text.lower()
+
+
+def _is_name(token: tuple[str, str]) -> bool:
+    kind, text = token
+    return kind == "quoted" or (kind == "word" and text.lower() not in KEYWORDS)
+
+
+def analyze(tokens: list[tuple[str, str]]) -> Shape:
+    shape = Shape()
+    more_tables: set[int] = set()  # a "," that continues a FROM list after a sub-query
+    i = 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        low = text.lower()
+        if (kind == "word" and low in ("from", "join")) or i in more_tables:
+            i = _table_list(tokens, i + 1, low != "join", shape, more_tables)
+            continue
+        if kind == "word" and low == "as" and i + 1 < len(tokens) and _is_name(tokens[i + 1]):
+            shape.select_aliases.add(_name(tokens[i + 1]))
+        i += 1
+    return shape
+
+
+def _table_list(tokens, j: int, commas: bool, shape: Shape, more_tables: set[int]) -> int:
+    """Read `table [AS] [alias] [, ...]` from j; returns where scanning resumes."""
+    while j < len(tokens):
+        if tokens[j][1] == "(":  # a sub-query: scan inside it, remember its alias
+            close = _matching(tokens, j)
+            alias, after = _alias(tokens, close + 1, shape)
+            if alias:
+                shape.derived.add(alias)
+            if commas and after < len(tokens) and tokens[after][1] == ",":
+                more_tables.add(after)
+            return j + 1
+        if not _is_name(tokens[j]):
+            return j
+        table = _name(tokens[j])
+        shape.named.add(j)
+        alias, j = _alias(tokens, j + 1, shape)
+        shape.refs.append((table, alias))
+        shape.aliases[alias or table] = table
+        if not (commas and j < len(tokens) and tokens[j][1] == ","):
+            return j
+        j += 1
+    return j
+
+
+def _alias(tokens, k: int, shape: Shape) -> tuple[str | None, int]:
+    if k < len(tokens) and tokens[k][1].lower() == "as" and k + 1 < len(tokens):
+        k += 1
+    if k < len(tokens) and _is_name(tokens[k]) and tokens[k][1] != "(":
+        shape.named.add(k)
+        return _name(tokens[k]), k + 1
+    return None, k
+
+
+def _matching(tokens, j: int) -> int:
+    depth = 0
+    for k in range(j, len(tokens)):
+        depth += tokens[k][1] == "("
+        depth -= tokens[k][1] == ")"
+        if depth == 0:
+            return k
+    return len(tokens) - 1
+
+
+def _references(tokens, shape: Shape):
+    """(index, qualifier or None, field) for every field the query names."""
+    for i, token in enumerate(tokens):
+        if i in shape.named or not _is_name(token):
+            continue
+        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        prev = tokens[i - 1][1] if i else ""
+        low = _name(token)
+        if prev == "." or nxt == "(" or (token[0] == "word" and low == "builtin"):
+            continue
+        if nxt == "." and i + 2 < len(tokens):
+            column = tokens[i + 2]
+            yield i, low, "*" if column[1] == "*" else _name(column)
+        elif low not in PSEUDO_COLUMNS:
+            yield i, None, low
+
+
+def check(tokens, shape: Shape, catalog: Catalog) -> None:
+    """Refuse what NetSuite refuses before running anything."""
+    for table in shape.tables:
+        catalog.check_record(table)
+    if "transaction" in shape.tables and _counts_rows(tokens):
+        # Refused live over `transaction`; COUNT(id) works (reference §9).
+        raise SuiteQLError("Invalid or unsupported search")
+    for _, qualifier, column in _references(tokens, shape):
+        if qualifier is not None:
+            if qualifier in shape.derived:
+                continue
+            table = shape.aliases.get(qualifier)
+            if table is None:
+                raise _unknown_qualifier(qualifier, shape)
+            if column != "*" and not catalog.has_field(table, column):
+                raise catalog.missing_field(table, column)
+        elif column not in shape.select_aliases:
+            _check_bare(column, shape, catalog)
+
+
+def _check_bare(column: str, shape: Shape, catalog: Catalog) -> None:
+    tables = shape.tables
+    if any(catalog.has_field(t, column) for t in tables):
+        return
+    explained = [t for t in tables if catalog.explains(t, column)]
+    if explained and not shape.derived:
+        raise catalog.missing_field(explained[0], column)
+    if any(column in _physical(t) for t in tables):  # sandbox bookkeeping, not a field
+        raise Catalog.unknown_identifier(column, shape.listing(catalog))
+    # Anything else may be an alias without AS: SQLite decides, `explain` words its answer.
+
+
+def _counts_rows(tokens) -> bool:
+    return any(
+        tokens[i][1].lower() == "count" and [t[1] for t in tokens[i + 1 : i + 4]] == ["(", "*", ")"]
+        for i in range(len(tokens))
+    )
+
+
+def _unknown_qualifier(qualifier: str, shape: Shape) -> CatalogError:
+    known = [f"{alias or table}={table}" for table, alias in shape.refs]
+    return Catalog.unknown_identifier(qualifier, known)
+
+
+def _physical(table: str) -> list[str]:
+    return COLUMNS.get(table, "").split()
+
+
+def _fields(catalog: Catalog | None, table: str) -> tuple[str, ...]:
+    if catalog is None:
+        return tuple(_physical(table))
+    return catalog.fields.get(table, ())
+
+
+def _catalog(catalog: Catalog | None) -> Catalog:
+    if catalog is None:
+        from .config import SandboxConfig
+
+        return Catalog.for_config(SandboxConfig())
+    return catalog
+
+
+def _display_value(tokens, i: int, shape: Shape, catalog: Catalog | None):
+    """BUILTIN.DF(field): the label or the referenced record's name, not the raw value."""
+    words = [t[1].lower() for t in tokens[i : i + 4]]
+    if words != ["builtin", ".", "df", "("]:
+        return None
+    close = _matching(tokens, i + 3)
+    arg = tokens[i + 4 : close]
+    if len(arg) == 1 and _is_name(arg[0]):
+        qualifier, column = None, _name(arg[0])
+    elif len(arg) == 3 and arg[1][1] == "." and _is_name(arg[0]) and _is_name(arg[2]):
+        qualifier, column = _name(arg[0]), _name(arg[2])
+    else:
+        return None  # an expression: its value is its display value
+    if qualifier is None:
+        table = next((t for t in shape.tables if column in _fields(catalog, t)), None)
+        qualifier = shape.qualifier(table) if table else None
+    else:
+        table = shape.aliases.get(qualifier)
+    if table is None or qualifier is None:
+        return None
+    value = f"`{qualifier}`.`{column}`"
+    if table in REFERENCING_RECORDS and column in DISPLAY_REFERENCES:
+        record, display = DISPLAY_REFERENCES[column]
+        expr = f"(SELECT `{display}` FROM `{record}` WHERE `id` = {value})"
+    elif table == "transaction" and column == "status":
+        expr = f"ns_df_status(`{qualifier}`.`type`, {value})"
+    elif table == "transaction" and column == "type":
+        expr = f"ns_df_type({value})"
+    elif column == "approvalstatus":
+        expr = f"ns_df_approval({value})"
+    else:
+        expr = f"ns_df({value})"
+    return expr, close
+
+
+def _star(tokens, i: int, shape: Shape, catalog: Catalog | None):
+    """`*` and `alias.*` list the account's fields, never the sandbox's bookkeeping."""
+    if catalog is None:
+        return None
+    prev = tokens[i - 1][1].lower() if i else ""
+    if tokens[i][1] == "*" and prev in ("select", "distinct", ","):
+        if len(shape.refs) != 1 or shape.derived:
+            return None
+        table, alias = shape.refs[0]
+        cols = ", ".join(f"`{alias or table}`.`{c}`" for c in catalog.fields[table])
+        return cols, i
+    if _is_name(tokens[i]) and [t[1] for t in tokens[i + 1 : i + 3]] == [".", "*"]:
+        table = shape.aliases.get(_name(tokens[i]))
+        if table is None:
+            return None
+        qualifier = _name(tokens[i])
+        return ", ".join(f"`{qualifier}`.`{c}`" for c in catalog.fields[table]), i + 2
+    return None
 
 
 _AGGREGATES = {"min", "max", "count", "sum", "avg"}
@@ -165,7 +435,7 @@ def _translate_token(kind: str, text: str, nxt: str, prev: str) -> str:
     if kind == "word":
         low = text.lower()
         if low == "builtin" and nxt == ".":
-            return ""  # BUILTIN.DF(x) → ns_df(x): the display value is the value itself here
+            return ""  # BUILTIN.DF of an expression → ns_df(x): the value itself
         if prev == "." and low == "df":
             return "ns_df"
         if low in KEYWORDS:
@@ -187,189 +457,6 @@ def _translate_token(kind: str, text: str, nxt: str, prev: str) -> str:
     if kind == "op" and text == "!=":
         return "<>"
     return text
-
-
-# --- SQL functions registered on every connection -------------------------------------------
-
-_FMT_TOKEN_RE = re.compile(
-    r'"[^"]*"|YYYY|HH24|HH12|HH|MI|SS|MM|DD|MONTH|MON|DY|AM|PM|YY|Q|.', re.IGNORECASE | re.DOTALL
-)
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-def parse_stored(value: str) -> datetime:
-    """Stored dates/datetimes are ISO text ('YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD')."""
-    return datetime.fromisoformat(str(value).strip())
-
-
-def to_char(value, fmt: str | None = None):
-    if value is None:
-        return None
-    if fmt is None or isinstance(value, int | float):
-        return format_scalar(value)
-    moment = parse_stored(value)
-    # The two formats every client uses, without the token walk (a page has thousands).
-    if fmt == "YYYY-MM-DD":
-        return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-    if fmt == "YYYY-MM-DD HH24:MI:SS":
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return "".join(_format_token(tok, moment) for tok in _FMT_TOKEN_RE.findall(fmt))
-
-
-_TOKENS = {
-    "YYYY": lambda m: f"{m.year:04d}",
-    "YY": lambda m: f"{m.year % 100:02d}",
-    "MM": lambda m: f"{m.month:02d}",
-    "DD": lambda m: f"{m.day:02d}",
-    "HH24": lambda m: f"{m.hour:02d}",
-    "HH": lambda m: f"{m.hour % 12 or 12:02d}",
-    "HH12": lambda m: f"{m.hour % 12 or 12:02d}",
-    "MI": lambda m: f"{m.minute:02d}",
-    "SS": lambda m: f"{m.second:02d}",
-    "MON": lambda m: _MONTHS[m.month - 1][:3].upper(),
-    "MONTH": lambda m: _MONTHS[m.month - 1].upper(),
-    "DY": lambda m: m.strftime("%a").upper(),
-    "AM": lambda m: "AM" if m.hour < 12 else "PM",
-    "PM": lambda m: "AM" if m.hour < 12 else "PM",
-    "Q": lambda m: str((m.month - 1) // 3 + 1),
-}
-
-
-def _format_token(tok: str, m: datetime) -> str:
-    formatter = _TOKENS.get(tok.upper())
-    if formatter is not None:
-        return formatter(m)
-    if tok.startswith('"'):
-        return tok[1:-1]
-    return tok
-
-
-def to_datetime(value, fmt: str | None = None):
-    """TO_DATE / TO_TIMESTAMP: parse text by an Oracle format into the stored ISO form."""
-    if value is None:
-        return None
-    fmt = (fmt or "YYYY-MM-DD HH24:MI:SS").strip()
-    pattern = _oracle_format_regex(fmt)
-    match = re.fullmatch(pattern, str(value).strip())
-    if not match:
-        raise ValueError(f"Invalid date value '{value}' for format '{fmt}'")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-    hour = parts.get("hour24", parts.get("hour12", 0))
-    moment = datetime(
-        parts["year"],
-        parts.get("month", 1),
-        parts.get("day", 1),
-        hour,
-        parts.get("minute", 0),
-        parts.get("second", 0),
-    )
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _oracle_format_regex(fmt: str) -> str:
-    pieces = {
-        "YYYY": r"(?P<year>\d{4})",
-        "MM": r"(?P<month>\d{1,2})",
-        "DD": r"(?P<day>\d{1,2})",
-        "HH24": r"(?P<hour24>\d{1,2})",
-        "HH": r"(?P<hour12>\d{1,2})",
-        "HH12": r"(?P<hour12>\d{1,2})",
-        "MI": r"(?P<minute>\d{1,2})",
-        "SS": r"(?P<second>\d{1,2})",
-    }
-    out = []
-    for tok in _FMT_TOKEN_RE.findall(fmt):
-        up = tok.upper()
-        if up in pieces:
-            out.append(pieces[up])
-        elif tok.startswith('"'):
-            out.append(re.escape(tok[1:-1]))
-        else:
-            out.append(re.escape(tok))
-    return "".join(out)
-
-
-def to_number(value):
-    if value is None:
-        return None
-    text = str(value).strip()
-    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
-
-
-def register_functions(conn: sqlite3.Connection, now_local) -> None:
-    conn.create_function("ns_to_char", 1, to_char, deterministic=True)
-    conn.create_function("ns_to_char", 2, to_char, deterministic=True)
-    conn.create_function("ns_to_datetime", 1, to_datetime, deterministic=True)
-    conn.create_function("ns_to_datetime", 2, to_datetime, deterministic=True)
-    conn.create_function("ns_to_number", 1, to_number, deterministic=True)
-    conn.create_function("ns_df", 1, lambda v: v, deterministic=True)
-    conn.create_function("ns_now", 0, lambda: now_local().strftime("%Y-%m-%d %H:%M:%S"))
-
-
-# --- value formatting -------------------------------------------------------------------------
-
-
-class RawDate(str):
-    """A DATE column read raw: NetSuite renders it in the user's date preference."""
-
-
-class RawDateTime(str):
-    """A DATETIME column read raw: rendered as 'M/D/YYYY h:mm am'."""
-
-
-sqlite3.register_converter("NSDATE", lambda b: RawDate(b.decode()))
-sqlite3.register_converter("NSDATETIME", lambda b: RawDateTime(b.decode()))
-
-
-def format_scalar(value) -> str:
-    """Every SuiteQL value is a string; numbers in their shortest decimal text."""
-    if isinstance(value, RawDate):
-        m = parse_stored(value)
-        return f"{m.month}/{m.day}/{m.year}"
-    if isinstance(value, RawDateTime):
-        m = parse_stored(value)
-        ampm = "am" if m.hour < 12 else "pm"
-        return f"{m.month}/{m.day}/{m.year} {m.hour % 12 or 12}:{m.minute:02d} {ampm}"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(round(value, 10))
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def column_names(description) -> list[str]:
-    """Lower-cased column names; unaliased expressions become exprN as in NetSuite."""
-    names, expr = [], 0
-    for col in description:
-        name = col[0]
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$#]*", name):
-            expr += 1
-            name = f"expr{expr}"
-        names.append(name.lower())
-    return names
-
-
-def format_row(names: list[str], row: tuple) -> dict[str, object]:
-    item: dict[str, object] = {"links": []}
-    for name, value in zip(names, row, strict=True):
-        if value is not None:  # NetSuite omits null columns from the item
-            item[name] = format_scalar(value)
-    return item
 
 
 def normalize_param(value):

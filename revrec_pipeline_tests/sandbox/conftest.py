@@ -72,3 +72,21 @@ def error_of(response: requests.Response) -> dict:
     assert body["type"].startswith("https://www.w3.org/Protocols/rfc2616")
     assert body["status"] == response.status_code
     return body["o:errorDetails"][0]
+
+
+def netsuite_client(sb: NetSuiteSandbox):
+    """The project's own HTTP client pointed at the sandbox (fast backoff for tests)."""
+    from revrec_pipeline.netsuite.resource import NetSuiteResource
+
+    cfg = sb.config
+    return NetSuiteResource(
+        account_id=cfg.account_id,
+        consumer_key=cfg.consumer_key,
+        consumer_secret=cfg.consumer_secret,
+        token_id=cfg.token_id,
+        token_secret=cfg.token_secret,
+        base_url=sb.url,
+        timezone=cfg.timezone,
+        backoff_base_seconds=0.01,
+        timeout_seconds=10.0,
+    ).get_client()

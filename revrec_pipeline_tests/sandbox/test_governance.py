@@ -109,10 +109,18 @@ def test_admin_endpoints_need_no_auth(sandbox):
     assert bad.status_code == 400
 
 
-def test_unknown_path_is_404_envelope(sandbox):
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/services/rest/record/v1/customer/1"),
+        ("GET", "/services/rest/record/v1/metadata-catalog/journalentry"),
+        ("POST", "/services/rest/record/v1/invoice"),
+        ("GET", "/services/rest/system/v1/governanceLimits"),
+    ],
+)
+def test_unimplemented_paths_say_so(sandbox, method, path):
     from .conftest import oauth
 
-    response = requests.get(
-        sandbox.url + "/services/rest/record/v1/customer/1", auth=oauth(sandbox)
-    )
-    assert response.status_code == 404 and error_of(response)["o:errorCode"] == "NONEXISTENT_ID"
+    response = requests.request(method, sandbox.url + path, auth=oauth(sandbox), json={})
+    assert response.status_code == 501 and response.json()["title"] == "Not Implemented"
+    assert error_of(response)["detail"] == f"{method} {path} is not implemented by the sandbox."

@@ -93,7 +93,12 @@ def test_add_invoice_and_credit_memo(sandbox):
     memo = sandbox.add_credit_memo(
         customer, lines[:1], trandate=date(2026, 11, 21), created_from=invoice
     )
-    (h,) = rows(sandbox, "SELECT type, createdfrom FROM transaction WHERE id = ?", [memo])
+    (h,) = rows(
+        sandbox,
+        "SELECT t.type, tl.createdfrom FROM transaction t JOIN transactionline tl "
+        "ON tl.transaction = t.id WHERE t.id = ? AND tl.mainline = 'T'",
+        [memo],
+    )
     assert h == {"links": [], "type": "CustCred", "createdfrom": str(invoice)}
     assert memo > invoice
 

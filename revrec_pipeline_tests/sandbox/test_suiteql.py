@@ -15,12 +15,12 @@ CUSTOMERS = (
     "WHERE id > ? AND lastmodifieddate >= TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') ORDER BY id"
 )
 RANGE = (
-    "SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM transaction WHERE type IN "
+    "SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(id) AS n FROM transaction WHERE type IN "
     "('CustInvc') AND lastmodifieddate >= TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS')"
 )
 HEADERS = (
     "SELECT id, tranid, type, TO_CHAR(trandate, 'YYYY-MM-DD') AS trandate, entity, status, "
-    "currency, exchangerate, posting, voided, createdfrom, approvalstatus, "
+    "currency, exchangerate, posting, voided, approvalstatus, "
     "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lastmodifieddate FROM transaction "
     "WHERE type IN ('CustCred') AND id > ? AND id <= ? AND lastmodifieddate >= "
     "TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') ORDER BY id"
@@ -33,7 +33,8 @@ LINES = (
     "INNER JOIN transaction t ON t.id = tl.transaction WHERE t.type IN ('CustInvc') AND t.id > ? "
     "AND t.id <= ? AND t.lastmodifieddate >= TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') AND "
     "t.voided = 'F' AND t.posting = 'T' AND tl.mainline = 'F' AND tl.taxline = 'F' AND "
-    "tl.uniquekey > ? ORDER BY tl.uniquekey"
+    "NVL(tl.iscogs, 'F') = 'F' AND NVL(tl.donotdisplayline, 'F') = 'F' AND tl.itemtype NOT IN "
+    "('Subtotal', 'Description', 'Group', 'EndGroup') AND tl.uniquekey > ? ORDER BY tl.uniquekey"
 )
 DELETED = (
     "SELECT recordid, type, TO_CHAR(deleteddate, 'YYYY-MM-DD HH24:MI:SS') AS deleteddate FROM "
@@ -68,9 +69,15 @@ def test_header_query_returns_credit_memos_in_window(sandbox):
     by_id = {int(i["id"]): i for i in items}
     assert {i["type"] for i in items} == {"CustCred"}
     from_invoice = by_id[manifest["credit_memo_from_invoice"]]
-    assert from_invoice["createdfrom"] == str(manifest["invoice_paid"])
-    assert "createdfrom" not in by_id[manifest["credit_memo_standalone"]]
     assert len(from_invoice["trandate"]) == 10 and from_invoice["posting"] == "T"
+    # The source invoice is on the credit memo's mainline row.
+    source = rows(
+        sandbox,
+        "SELECT tl.transaction, tl.createdfrom FROM transactionline tl WHERE tl.mainline = 'T' "
+        "AND tl.transaction IN (?, ?) ORDER BY tl.transaction",
+        [manifest["credit_memo_from_invoice"], manifest["credit_memo_standalone"]],
+    )
+    assert [s.get("createdfrom") for s in source] == [str(manifest["invoice_paid"]), None]
     late = rows(sandbox, HEADERS, ["0", "999999999", "2026-11-20 12:00:01"])
     assert late == []
 
@@ -124,7 +131,7 @@ def test_value_formats(sandbox):
     (item,) = rows(
         sandbox,
         "SELECT id, trandate, lastmodifieddate, exchangerate, posting, "
-        "createdfrom, foreigntotal, TO_CHAR(trandate, 'YYYY-MM-DD') AS iso, "
+        "foreigntotal, TO_CHAR(trandate, 'YYYY-MM-DD') AS iso, "
         "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS isots "
         "FROM Transaction WHERE ID = ?",
         [invoice],
@@ -134,7 +141,6 @@ def test_value_formats(sandbox):
     assert item["lastmodifieddate"] == "10/5/2026 10:00 am"
     assert item["iso"] == "2026-10-03" and item["isots"] == "2026-10-05 10:00:00"
     assert item["exchangerate"] == "1" and item["posting"] == "T"
-    assert "createdfrom" not in item
     assert item["foreigntotal"] == "11046.75"
     (expr,) = rows(
         sandbox, "SELECT COUNT(*), NVL(NULL, 'x') AS n, 'a' || 'b' AS c, 7 / 2 AS d FROM dual"

@@ -1,0 +1,37 @@
+"""What the HTTP layer needs from a sandbox (server.py depends on this, not on NetSuiteSandbox)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Protocol
+
+from .catalog import Catalog
+from .config import SandboxConfig, SandboxStats
+from .messages import Request, Response
+from .oauth import NonceCache
+from .oauth2 import TokenStore
+
+
+class Sandbox(Protocol):
+    config: SandboxConfig
+    stats: SandboxStats
+    nonces: NonceCache
+    oauth2_tokens: TokenStore
+
+    def handle(self, req: Request) -> Response: ...
+
+    # governance and bookkeeping
+    def count(self, stat: str) -> None: ...
+    def audit(self, reason: str) -> None: ...
+    def apply_config(self, changes: dict) -> None: ...
+
+    # SuiteQL
+    def catalog(self) -> Catalog: ...
+    def sync_deleted_record_forms(self) -> None: ...
+    def connect(self, read_only: bool = False) -> sqlite3.Connection: ...
+
+    # journal entries (REST record API)
+    def write_journal(
+        self, body: dict, ident: str | None, create_only: bool, replace: bool, upsert: bool
+    ) -> int: ...
+    def journal_json(self, ident: str, base: str) -> dict | None: ...
