@@ -32,7 +32,14 @@ def _print(message: str = "") -> None:
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     from revrec_pipeline.sandbox import SandboxConfig, serve
 
-    config = SandboxConfig()
+    try:
+        config = SandboxConfig(
+            deleted_type_form=args.deleted_type_form, deleted_date_zone=args.deleted_date_zone
+        )
+        if args.features is not None:
+            config.set_features(args.features)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     if args.oauth2_public_key:
         try:
             config.oauth2_public_key_pem = args.oauth2_public_key.read_text(encoding="utf-8")
@@ -40,14 +47,17 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"{args.oauth2_public_key} cannot be read ({exc.strerror})."
             ) from None
-    serve(
-        host=args.host,
-        port=args.port,
-        seed=args.seed,
-        size=_size(args.size),
-        config=config,
-        db_path=args.db,
-    )
+    try:
+        serve(
+            host=args.host,
+            port=args.port,
+            seed=args.seed,
+            size=_size(args.size),
+            config=config,
+            db_path=args.db,
+        )
+    except ValueError as exc:  # e.g. a --db loaded with other features
+        raise CommandError(str(exc)) from None
     return 0
 
 
@@ -307,6 +317,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="PEM public key of your M2M certificate: enables OAuth 2.0 client credentials "
         "(client id sandbox-oauth2-client-id, certificate id sandbox-certificate-id)",
+    )
+    serve.add_argument(
+        "--features",
+        default=None,
+        metavar="LIST",
+        help="account features that are on, comma-separated: departments, classes, locations, "
+        "multi_currency, oneworld, journal_approval; or all, none, default (everything but "
+        "journal_approval, the default); a leading - turns one off (default,-classes). A "
+        "feature that is off removes its fields and records as NetSuite does",
+    )
+    serve.add_argument(
+        "--deleted-type-form",
+        default="id",
+        metavar="FORM",
+        help="what DeletedRecord.type holds: id (invoice, creditmemo; default), code (CustInvc, "
+        "CustCred) or label (Invoice, Credit Memo); recordtypeid always holds the id",
+    )
+    serve.add_argument(
+        "--deleted-date-zone",
+        default="account",
+        metavar="ZONE",
+        help="DeletedRecord.deleteddate in the account zone (account, default) or in utc; "
+        "deleteddateusertz is always in the account zone",
     )
 
     add(
