@@ -209,9 +209,16 @@ def build_entries(
 
 
 def entry_body(
-    entry: JournalEntry, currency_id: str, subsidiary: str, posting_period_id: str | None = None
+    entry: JournalEntry,
+    currency_id: str | None,
+    subsidiary: str = "",
+    posting_period_id: str | None = None,
+    *,
+    approved: bool = False,
 ) -> dict:
-    """The NetSuite REST body; every reference an internal id."""
+    """The NetSuite REST body; every reference an internal id. A field the account lacks is
+    left out by the caller: no `currency_id` without Multiple Currencies, no `subsidiary`
+    without OneWorld. `approved` marks it approved (NETSUITE_JOURNAL_APPROVED)."""
     items = []
     for line in entry.lines:
         item: dict = {"account": {"id": line.account_id}, "memo": f"RevRec {entry.event}"}
@@ -222,15 +229,18 @@ def entry_body(
         for field_id, value in line.segments:
             item[field_id] = {"id": value}
         items.append(item)
-    body = {
+    body: dict = {
         "externalId": entry.external_id,
         "tranDate": entry.tran_date,
-        "currency": {"id": currency_id},
         "memo": f"RevRec {entry.event} {entry.period} {entry.currency} ({entry.sequence})",
         "line": {"items": items},
     }
+    if currency_id:
+        body["currency"] = {"id": currency_id}
     if subsidiary:
         body["subsidiary"] = {"id": subsidiary}
     if posting_period_id:
         body["postingPeriod"] = {"id": posting_period_id}
+    if approved:
+        body["approved"] = True
     return body

@@ -381,6 +381,18 @@ class NetSuiteSandbox(DataMutations):
             )
         return True
 
+    def approve_journal(self, ident: str) -> None:
+        """An approver approves the entry in the UI: it is approved and posts."""
+        with self._write_lock, self._conn() as conn:
+            found = self._find_journal(conn, ident)
+            if not found:
+                raise KeyError(f"no journal entry {ident}")
+            conn.execute(
+                "UPDATE \"transaction\" SET approvalstatus = 2, posting = 'T', status = 'B', "
+                "lastmodifieddate = ? WHERE id = ?",
+                (self._stamp(None), found[0]),
+            )
+
     def journal_entries(self) -> list[dict]:
         """Every journal entry held, lines expanded (for test assertions)."""
         with self._conn() as conn:

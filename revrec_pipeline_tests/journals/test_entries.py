@@ -573,3 +573,16 @@ def test_entry_body_without_subsidiary_or_posting_period():
         ({"id": "58"}, None, 12500.0),
         ({"id": "63"}, 12500.0, None),
     ]
+
+
+def test_entry_body_leaves_out_what_the_account_lacks_and_can_send_approved():
+    """No currency without Multiple Currencies, no subsidiary without OneWorld (the caller
+    passes none); `approved` only when NETSUITE_JOURNAL_APPROVED opts in."""
+    plain = entry_body(OCTOBER_ENTRIES[0], None, "", "345")
+    assert not {"currency", "subsidiary", "approved"} & set(plain)
+    assert plain["postingPeriod"] == {"id": "345"}
+    approved = entry_body(OCTOBER_ENTRIES[0], "1", "2", "345", approved=True)
+    assert approved["approved"] is True and approved["currency"] == {"id": "1"}
+    assert {
+        k: v for k, v in approved.items() if k not in ("approved", "currency", "subsidiary")
+    } == plain
