@@ -13,6 +13,7 @@ from revrec_pipeline.journals.entries import (
     JournalEntry,
     build_entries,
     entry_body,
+    mixed_currency_problem,
     needed_accounts,
     period_details,
 )
@@ -215,7 +216,7 @@ class _Posting:
         self.context, self.db, self.client = context, db, client
         self.profile, self.netsuite_period = profile, netsuite_period
         self.failures: list[str] = []
-        self.pending: list[str] = []
+        self.pending: list[str] = []  # external ids NetSuite holds pending approval
         self.posted_now = 0
         self.written = 0
 
@@ -292,9 +293,17 @@ def posted_journals(
         profile = account_profile(db, netsuite, context, client)
         # Refusals that need no journal request come first: nothing is read or written.
         refuse_disabled_segments(mapping, profile)
+        mixed = mixed_currency_problem([entry for entry, _ in todo], period)
+        if mixed and profile.feature("multi_currency") is False:
+            raise dg.Failure(mixed)
         netsuite_period = netsuite_posting_period(client, period)
         run = _Posting(context, db, client, profile, netsuite_period)
         post_entries(run, todo, mapping, currency_ids, netsuite.journal_approved)
+        if run.pending:
+            context.log.warning(
+                f"{len(run.pending)} journal entries for {period} are in NetSuite pending "
+                f"approval ({', '.join(run.pending)}); they are not posted until approved there."
+            )
     if run and run.failures:
         raise dg.Failure(
             description=(

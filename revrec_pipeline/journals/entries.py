@@ -208,6 +208,20 @@ def build_entries(
     return entries
 
 
+def mixed_currency_problem(entries: list[JournalEntry], period: str) -> str | None:
+    """Without Multiple Currencies every NetSuite entry is in the base currency: entries in
+    several currencies cannot be posted as they are."""
+    currencies = sorted({entry.currency for entry in entries})
+    if len(currencies) < 2:
+        return None
+    return (
+        f"The journal entries for {period} are in {', '.join(currencies[:-1])} and "
+        f"{currencies[-1]}, but the NetSuite "
+        "account does not have the Multiple Currencies feature, so it would book every one in "
+        "its base currency; nothing was posted."
+    )
+
+
 def entry_body(
     entry: JournalEntry,
     currency_id: str | None,

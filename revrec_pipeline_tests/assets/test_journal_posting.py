@@ -504,3 +504,36 @@ def test_a_non_calendar_fiscal_calendar_is_refused_before_any_journal_request(fl
     )
     assert sb.stats.journal_requests == 0 and sb.journal_entries() == []
     assert set(statuses(store).values()) == {"planned"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_fields_of_features_that_are_off_are_never_sent(flow):
+    """Without OneWorld the mapping's subsidiary is not sent (the sandbox, validating field
+    names, would refuse it); without Multiple Currencies entries in several currencies are
+    refused before any journal request."""
+    sb, _dataset, store, instance, _home = flow
+    sb.config.oneworld = False
+    set_go_live(store, "2026-10")
+    sync(instance)
+    store_profile(store, sb, "oneworld")
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))  # subsidiary
+    close_period(store, "2026-10")
+    result = post(instance, "2026-10")
+    assert result.success, result.summary()
+    held = sandbox_entries(sb, "revrec-2026-10-")
+    assert held and not any("subsidiary" in e for e in held.values())
+    assert set(statuses(store).values()) == {"posted"}
+
+    sb.config.multi_currency = False
+    store_profile(store, sb, "oneworld", "multi_currency")
+    close_period(store, "2026-11")
+    sb.reset_stats()
+    refused = post(instance, "2026-11")
+    assert not refused.success
+    assert re.search(
+        r"The journal entries for 2026-11 are in [A-Z, ]+ and [A-Z]{3}, but the NetSuite account "
+        r"does not have the Multiple Currencies feature, so it would book every one in its base "
+        r"currency; nothing was posted\.",
+        refused.summary(),
+    )
+    assert sb.stats.journal_requests == 0

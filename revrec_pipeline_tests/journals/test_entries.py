@@ -18,6 +18,7 @@ from revrec_pipeline.journals.entries import (
     cumulative_targets,
     entry_body,
     external_id,
+    mixed_currency_problem,
     needed_accounts,
     period_details,
 )
@@ -586,3 +587,14 @@ def test_entry_body_leaves_out_what_the_account_lacks_and_can_send_approved():
     assert {
         k: v for k, v in approved.items() if k not in ("approved", "currency", "subsidiary")
     } == plain
+
+
+def test_entries_in_several_currencies_without_multiple_currencies():
+    usd = OCTOBER_ENTRIES[0]
+    eur = JournalEntry("revrec-2026-10-billing-EUR-1", "2026-10", "billing", "EUR", 1, usd.lines)
+    assert mixed_currency_problem([usd, usd], "2026-10") is None
+    assert mixed_currency_problem([usd, eur], "2026-10") == (
+        "The journal entries for 2026-10 are in EUR and USD, but the NetSuite account does not "
+        "have the Multiple Currencies feature, so it would book every one in its base currency; "
+        "nothing was posted."
+    )
