@@ -537,3 +537,34 @@ def test_fields_of_features_that_are_off_are_never_sent(flow):
         refused.summary(),
     )
     assert sb.stats.journal_requests == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_pending_entry_rejected_or_deleted_in_netsuite_is_reported_not_rewritten(flow):
+    sb, _dataset, store, instance, _home = flow
+    sb.config.journal_approval = True
+    go_live_and_close(sb, store, instance)
+    assert post(instance, "2026-10").success
+    rejected, deleted, *waiting = sorted(sandbox_entries(sb, "revrec-2026-10-"))
+    sb.execute('UPDATE "transaction" SET approvalstatus = 3 WHERE externalid = ?', (rejected,))
+    assert sb.delete_journal(f"eid:{deleted}")
+
+    result = post(instance, "2026-10")
+    assert not result.success
+    assert f"{rejected}: an approver rejected it in NetSuite (journal " in result.summary()
+    assert (
+        f"{deleted}: it was pending approval in NetSuite and now NetSuite has no entry with "
+        "this external id" in result.summary()
+    )
+    assert deleted not in sandbox_entries(sb, "revrec-2026-10-")  # not written back
+    states = statuses(store)
+    assert (states[rejected], states[deleted]) == ("failed", "failed")
+    assert {states[w] for w in waiting} == {"pending_approval"}
+
+    # A re-run writes the deleted one again (it waits for approval); the rejected one stays
+    # for someone to act on in NetSuite.
+    again = post(instance, "2026-10")
+    assert not again.success and "posted_journals" not in again.materializations
+    assert deleted in sandbox_entries(sb, "revrec-2026-10-")
+    assert statuses(store)[deleted] == "pending_approval"
+    assert statuses(store)[rejected] == "failed"
