@@ -339,11 +339,16 @@ def test_a_mapping_naming_a_disabled_segment_is_refused_before_any_request(flow)
 def test_a_disabled_segment_found_at_posting_time_is_refused_before_any_journal_request(flow):
     """Planned before the account was profiled; posting profiles it (or reads the profile
     `revrec connect` stored since) and refuses before reading or writing any entry."""
+    from sqlalchemy import delete
+
+    from revrec_pipeline.assets.journals import journal_entries
+    from revrec_pipeline.store import schema
+
     sb, _dataset, store, instance, _home = flow
     sb.config.classes = False
     go_live_and_close(sb, store, instance)
-    from revrec_pipeline.assets.journals import journal_entries
-
+    with store.write() as conn:  # not profiled yet (a sync may have profiled it: forget that)
+        conn.execute(delete(schema.netsuite_account_profile))
     planned = dg.materialize(
         [journal_entries],
         resources={
