@@ -96,7 +96,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from revrec_pipeline.store.invoices import list_jobs, periods
-    from revrec_pipeline.store.journals import notices, postings
+    from revrec_pipeline.store.journals import notices, posting_counts, postings
 
     store = _store()
     settings = load_settings()
@@ -115,13 +115,18 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"Last invoice job: {job['kind']} at {job['created_at']:%Y-%m-%d %H:%M} UTC, "
             f"recon {job['recon_status']}, {job['file'] or '-'}"
         )
-    rows = postings(store)
-    if rows:
+    counts = posting_counts(store)
+    if counts:
         _print("Journal postings:")
-        for row in rows:
+        for period, by_status in counts.items():
+            shown = ", ".join(
+                f"{n} {status.replace('_', ' ')}" for status, n in sorted(by_status.items())
+            )
+            _print(f"  {period}: {shown}")
+        for row in postings(store):
             when = f"{row['posted_at']:%Y-%m-%d %H:%M}" if row["posted_at"] else "-"
             _print(
-                f"  {row['external_id']:36} {row['status']:8} NetSuite "
+                f"  {row['external_id']:36} {row['status']:16} NetSuite "
                 f"{row['netsuite_id'] or '-':>8}  {when}"
             )
     for table in (
@@ -189,10 +194,18 @@ def cmd_journals_post(args: argparse.Namespace) -> int:
     _print(result.summary())
     posted = result.materializations.get("posted_journals", {})
     if posted:
+        pending = posted.get("pending_approval", 0)
         _print(
-            f"{posted.get('entries', 0)} entries for {period} are in NetSuite "
-            f"({posted.get('posted_now', 0)} posted by this run)."
+            f"{posted.get('posted', 0)} of {posted.get('entries', 0)} entries for {period} are "
+            f"posted in NetSuite ({posted.get('posted_now', 0)} recorded by this run)."
         )
+        if pending:
+            _print(
+                f"{pending} entr{'y is' if pending == 1 else 'ies are'} in NetSuite pending "
+                f"approval ({', '.join(posted.get('pending_approval_ids') or [])}): they post "
+                f"once an approver approves them; then run `revrec journals post {period}` "
+                "again to record them (nothing is written twice)."
+            )
     return 0
 
 

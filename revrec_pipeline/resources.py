@@ -29,6 +29,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         timezone=settings.timezone,
         max_concurrency=settings.max_concurrency,
         overlap_minutes=settings.overlap_minutes,
+        journal_approved=settings.journal_approved,
     )
     # A database URL may carry a password: keep it an EnvVar when the user set one.
     database_url = (

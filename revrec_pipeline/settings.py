@@ -67,6 +67,10 @@ class Settings:
     exclude_products: ExcludeProducts | None
     home: Path
     database_url: str
+    # NETSUITE_JOURNAL_APPROVED: send `approved: true` with each journal entry, so an account
+    # that requires journal approval posts it at once. Opt-in: the integration role then needs
+    # the Journal Approval permission, which lets it approve its own entries.
+    journal_approved: bool = False
 
 
 def redact_url(url: str) -> str:
@@ -213,6 +217,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         exclude_products=parse_exclude_products(env.get("REVREC_EXCLUDE_PRODUCTS")),
         home=home,
         database_url=database_url,
+        journal_approved=parse_bool(
+            "NETSUITE_JOURNAL_APPROVED", env.get("NETSUITE_JOURNAL_APPROVED"), False
+        ),
     )
 
 

@@ -5,26 +5,36 @@ The period comes from the run's `revrec/period` tag (set by the period-close sen
 `revrec journals post`); without it, the latest closed period is used.
 """
 
-from decimal import Decimal
-
 import dagster as dg
 import pandas as pd
 
+from revrec_pipeline.journals import readback
 from revrec_pipeline.journals.entries import (
+    JournalEntry,
     build_entries,
     entry_body,
+    mixed_currency_problem,
     needed_accounts,
     period_details,
 )
-from revrec_pipeline.journals.periods import period_start
+from revrec_pipeline.journals.mapping import AccountMapping, disabled_segments
+from revrec_pipeline.journals.periods import period_end
+from revrec_pipeline.journals.posting_period import (
+    PostingPeriodError,
+    choose_posting_period,
+    closed_problem,
+    posting_period_query,
+)
 from revrec_pipeline.journals.recognition import revenue_schedule as schedule_revenue
 from revrec_pipeline.netsuite.errors import NetSuiteError
+from revrec_pipeline.netsuite.profile import AccountProfile, discover_profile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import StoreResource
+from revrec_pipeline.store.db import RevRecStore, StoreResource
 from revrec_pipeline.store.invoices import go_live_period
 from revrec_pipeline.store.journals import (
     FAILED,
+    PENDING_APPROVAL,
     POSTED,
     closed_periods,
     lock_period,
@@ -37,6 +47,7 @@ from revrec_pipeline.store.journals import (
     record_posting,
     save_plan,
 )
+from revrec_pipeline.store.profile import read_profile, save_profile
 
 GROUP = "journals"
 PERIOD_TAG = "revrec/period"
@@ -95,9 +106,14 @@ def revenue_schedule(store: StoreResource) -> dg.Output[pd.DataFrame]:
         ),
     ],
 )
-def journal_entries(context: dg.AssetExecutionContext, store: StoreResource):
-    """The closed period's entries, frozen in the store when first computed."""
+def journal_entries(
+    context: dg.AssetExecutionContext, store: StoreResource, netsuite: NetSuiteResource
+):
+    """The closed period's entries, frozen in the store when first computed. A mapping that
+    sets a segment the NetSuite account lacks (by its stored profile, which `revrec connect`
+    and the sync keep) is refused before anything is planned; no NetSuite request is made."""
     db = store.get_store()
+    profile = read_profile(db, netsuite.account_id)
     with db.write(consistent=True) as conn:
         period = target_period(context, conn)
         lock_period(conn, period)  # a second run planning the same period waits, then reads it
@@ -116,6 +132,8 @@ def journal_entries(context: dg.AssetExecutionContext, store: StoreResource):
             )
             mapping = read_mapping(conn)
             missing = mapping.missing(needed_accounts(details))
+            if not missing and len(details) and profile is not None:
+                refuse_disabled_segments(mapping, profile)
             if not missing:
                 entries = build_entries(details, mapping, period)
                 unbalanced = [e.external_id for e in entries if not e.balanced]
@@ -159,55 +177,106 @@ def journal_entries(context: dg.AssetExecutionContext, store: StoreResource):
     )
 
 
-def _netsuite_period(client, period: str) -> dict:
-    rows = client.query_small(
-        "SELECT id, periodname, closed, alllocked, arlocked FROM accountingperiod "
-        "WHERE isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' "
-        "AND startdate = TO_DATE(?, 'YYYY-MM-DD') ORDER BY id",
-        [period_start(period).isoformat()],
-    )
-    if len(rows) != 1:
-        raise dg.Failure(
-            f"NetSuite has {len(rows) or 'no'} posting month(s) starting {period_start(period)}; "
-            "expected exactly one."
+# -- posting -------------------------------------------------------------------------------------
+
+
+def account_profile(db: RevRecStore, netsuite: NetSuiteResource, context, client=None):
+    """The stored NetSuite account profile, else discovered now (SuiteQL only) and stored."""
+    profile = read_profile(db, netsuite.account_id)
+    if profile is None:
+        client = client or netsuite.get_client(log=context.log.warning)
+        profile = discover_profile(client, netsuite.account_id)
+        save_profile(db, profile)
+        context.log.info(f"Profiled NetSuite account {netsuite.account_id} and stored it.")
+    return profile
+
+
+def refuse_disabled_segments(mapping: AccountMapping, profile: AccountProfile) -> None:
+    """Fail, before any journal request, when the mapping sets a segment whose feature the
+    account lacks."""
+    problems = disabled_segments(mapping, profile.feature)
+    if problems:
+        raise dg.Failure(" ".join(problems))
+
+
+def netsuite_posting_period(client, period: str) -> dict:
+    """The period's one calendar-month NetSuite posting period, found by date range."""
+    rows = client.query_small(posting_period_query(period_end(period)))
+    try:
+        return choose_posting_period(rows, period)
+    except PostingPeriodError as exc:
+        raise dg.Failure(str(exc)) from None
+
+
+class _Posting:
+    """One run's work on the period's entries: what NetSuite holds, what to write, and the
+    record of each outcome in the store."""
+
+    def __init__(self, context, db, client, profile: AccountProfile, netsuite_period: dict):
+        self.context, self.db, self.client = context, db, client
+        self.profile, self.netsuite_period = profile, netsuite_period
+        self.failures: list[str] = []
+        self.pending: list[str] = []  # external ids NetSuite holds pending approval
+        self.posted_now = 0
+        self.written = 0
+
+    def read(self, entry: JournalEntry) -> tuple[dict | None, list[str]]:
+        held = self.client.get_journal_entry(f"eid:{entry.external_id}")
+        return held, readback.differences(entry, held, self.netsuite_period["id"])
+
+    def approval(self, held: dict) -> str:
+        state = readback.approval(held, self.profile.feature("journal_approval"))
+        if state is None:  # the record shows neither form: SuiteQL's transaction row tells
+            rows = self.client.query_small(
+                "SELECT approvalstatus, status FROM transaction WHERE id = ?", [held["id"]]
+            )
+            state = readback.approval_of_row(rows[0] if rows else None)
+        return state
+
+    def record_held(self, entry: JournalEntry, held: dict, how: str) -> None:
+        """NetSuite holds the entry as planned: record it posted, or pending approval."""
+        netsuite_id = str(held["id"])
+        state = self.approval(held)
+        if state == readback.REJECTED:
+            self.fail(
+                entry,
+                "an approver rejected it in NetSuite (journal "
+                f"{netsuite_id}); edit or delete it there, then re-run",
+                netsuite_id,
+            )
+        elif state == readback.PENDING:
+            record_posting(
+                self.db,
+                entry.external_id,
+                status=PENDING_APPROVAL,
+                netsuite_id=netsuite_id,
+                verified=True,
+            )
+            self.pending.append(entry.external_id)
+            self.context.log.warning(
+                f"{entry.external_id} {how} as NetSuite journal {netsuite_id}, pending approval "
+                "in NetSuite: it posts once approved; a re-run then records it posted."
+            )
+        else:
+            record_posting(
+                self.db, entry.external_id, status=POSTED, netsuite_id=netsuite_id, verified=True
+            )
+            self.posted_now += 1
+            self.context.log.info(f"{entry.external_id} {how} as NetSuite journal {netsuite_id}.")
+
+    def fail(self, entry: JournalEntry, problem: str, netsuite_id: str | None = None) -> None:
+        self.failures.append(f"{entry.external_id}: {problem}")
+        record_posting(
+            self.db, entry.external_id, status=FAILED, netsuite_id=netsuite_id, error=problem
         )
-    found = rows[0]
-    if found.get("closed") == "T" or found.get("alllocked") == "T":
-        raise dg.Failure(
-            f"NetSuite period {found.get('periodname', period)} is closed or locked; reopen it "
-            "(or unlock it) in NetSuite before posting."
-        )
-    return found
-
-
-def _cents(value) -> int:
-    return int(Decimal(str(value or 0)) * 100)
-
-
-def _verify(entry, netsuite_record: dict | None, posting_period_id: str | None) -> str | None:
-    """What differs between the planned entry and what NetSuite holds, or None."""
-    if netsuite_record is None:
-        return "NetSuite has no entry with this external id after the upsert"
-    items = netsuite_record.get("line", {}).get("items", [])
-    debit = sum(_cents(i.get("debit")) for i in items)
-    credit = sum(_cents(i.get("credit")) for i in items)
-    if len(items) != len(entry.lines) or debit != entry.debit_cents or credit != entry.credit_cents:
-        return (
-            f"NetSuite holds {len(items)} lines, debit {debit / 100:.2f}, credit {credit / 100:.2f}; "
-            f"planned {len(entry.lines)} lines, debit {entry.debit_cents / 100:.2f}, credit "
-            f"{entry.credit_cents / 100:.2f}"
-        )
-    held_period = (netsuite_record.get("postingPeriod") or {}).get("id")
-    if posting_period_id and held_period and str(held_period) != str(posting_period_id):
-        return f"NetSuite moved it to posting period {held_period}"
-    return None
 
 
 @dg.asset(group_name=GROUP, deps=[journal_entries], pool="netsuite", kinds={"netsuite"})
 def posted_journals(
     context: dg.AssetExecutionContext, store: StoreResource, netsuite: NetSuiteResource
 ) -> dg.MaterializeResult:
-    """Post the period's planned entries by external id (upsert), read each back and verify."""
+    """Post the period's planned entries by external id (upsert), read each back and verify
+    every line; an entry NetSuite holds for approval is recorded pending approval."""
     db = store.get_store()
     with db.read() as conn:
         period = target_period(context, conn)
@@ -216,58 +285,90 @@ def posted_journals(
         currency_ids = {
             row.symbol: str(row.id) for row in conn.execute(schema.netsuite_currency.select())
         }
-    pending = [(entry, state) for entry, state in plan if state["status"] != POSTED]
-    context.log.info(f"{period}: {len(plan)} entries planned, {len(pending)} to post.")
-    client = netsuite.get_client(log=context.log.warning)
-    failures: list[str] = []
-    netsuite_period = None  # looked up once, and only when an entry must be written
-    for entry, _state in pending:
-        internal_id = None
-        try:
-            # Already in NetSuite (an answer lost, or a run killed before it recorded)? Then
-            # record it, even if the period has been closed since.
-            held = client.get_journal_entry(f"eid:{entry.external_id}")
-            if held is not None and _verify(entry, held, None) is None:
-                record_posting(
-                    db, entry.external_id, status=POSTED, netsuite_id=str(held["id"]), verified=True
-                )
-                context.log.info(f"{entry.external_id} was already in NetSuite; recorded it.")
-                continue
-            if entry.currency not in currency_ids:
-                failures.append(f"{entry.external_id}: NetSuite currency {entry.currency} unknown")
-                record_posting(db, entry.external_id, status=FAILED, error=failures[-1])
-                continue
-            netsuite_period = netsuite_period or _netsuite_period(client, period)
-            body = entry_body(
-                entry, currency_ids[entry.currency], mapping.subsidiary, netsuite_period["id"]
+    todo = [(entry, state) for entry, state in plan if state["status"] != POSTED]
+    context.log.info(f"{period}: {len(plan)} entries planned, {len(todo)} not yet posted.")
+    run = None
+    if todo:
+        client = netsuite.get_client(log=context.log.warning)
+        profile = account_profile(db, netsuite, context, client)
+        # Refusals that need no journal request come first: nothing is read or written.
+        refuse_disabled_segments(mapping, profile)
+        mixed = mixed_currency_problem([entry for entry, _ in todo], period)
+        if mixed and profile.feature("multi_currency") is False:
+            raise dg.Failure(mixed)
+        netsuite_period = netsuite_posting_period(client, period)
+        run = _Posting(context, db, client, profile, netsuite_period)
+        post_entries(run, todo, mapping, currency_ids, netsuite.journal_approved)
+        if run.pending:
+            context.log.warning(
+                f"{len(run.pending)} journal entries for {period} are in NetSuite pending "
+                f"approval ({', '.join(run.pending)}); they are not posted until approved there."
             )
-            internal_id = client.upsert_journal_entry(entry.external_id, body)
-            problem = _verify(
-                entry,
-                client.get_journal_entry(f"eid:{entry.external_id}"),
-                netsuite_period["id"],
-            )
-        except NetSuiteError as exc:
-            failures.append(f"{entry.external_id}: {exc}")
-            record_posting(
-                db, entry.external_id, status=FAILED, netsuite_id=internal_id, error=str(exc)
-            )
-            continue
-        if problem:
-            failures.append(f"{entry.external_id}: {problem}")
-            record_posting(
-                db, entry.external_id, status=FAILED, netsuite_id=internal_id, error=problem
-            )
-            continue
-        record_posting(db, entry.external_id, status=POSTED, netsuite_id=internal_id, verified=True)
-        context.log.info(f"Posted {entry.external_id} as NetSuite journal {internal_id}.")
-    if failures:
+    if run and run.failures:
         raise dg.Failure(
             description=(
-                f"{len(failures)} of {len(pending)} journal entries for {period} were not posted; "
-                "re-run to post the rest (nothing is duplicated): " + "; ".join(failures)
+                f"{len(run.failures)} of {len(todo)} journal entries for {period} were not "
+                "posted; re-run to post the rest (nothing is duplicated): "
+                + "; ".join(run.failures)
             ),
         )
+    return dg.MaterializeResult(metadata=posting_metadata(db, period, plan, run))
+
+
+def post_entries(run: _Posting, todo, mapping, currency_ids, approved: bool) -> None:
+    """Each entry not yet posted: recorded when NetSuite already holds it as planned, else
+    written (upsert by external id), read back and verified."""
+    send_currency = run.profile.feature("multi_currency") is not False
+    subsidiary = mapping.subsidiary if run.profile.feature("oneworld") is not False else ""
+    period_checked = False
+    for entry, state in todo:
+        netsuite_id = state["netsuite_id"]
+        try:
+            # Already in NetSuite (an answer lost, a run killed before it recorded, an entry
+            # pending approval)? Then record it, even if the period has been closed since.
+            held, problems = run.read(entry)
+            if held is not None and not problems:
+                run.record_held(entry, held, "was already in NetSuite")
+                continue
+            if state["status"] == PENDING_APPROVAL:
+                # It waited for approval and has changed (or gone) since: someone acted on it
+                # in NetSuite. Say so rather than overwrite it.
+                run.fail(
+                    entry,
+                    f"it was pending approval in NetSuite and now {readback.describe(problems)}",
+                    netsuite_id,
+                )
+                continue
+            if not period_checked:
+                closed = closed_problem(run.netsuite_period)
+                if closed:
+                    raise dg.Failure(closed)
+                period_checked = True
+            if send_currency and entry.currency not in currency_ids:
+                run.fail(entry, f"NetSuite currency {entry.currency} unknown")
+                continue
+            body = entry_body(
+                entry,
+                currency_ids.get(entry.currency) if send_currency else None,
+                subsidiary,
+                run.netsuite_period["id"],
+                approved=approved,
+            )
+            netsuite_id = run.client.upsert_journal_entry(entry.external_id, body)
+            run.written += 1
+            held, problems = run.read(entry)
+            if problems:
+                run.fail(entry, readback.describe(problems), netsuite_id)
+                continue
+            run.record_held(entry, held, "posted")
+        except NetSuiteError as exc:
+            run.fail(entry, str(exc), netsuite_id)
+
+
+def posting_metadata(db: RevRecStore, period: str, plan, run: _Posting | None) -> dict:
+    with db.read() as conn:
+        states = {entry.external_id: state["status"] for entry, state in read_plan(conn, period)}
+    pending = sorted(e for e, status in states.items() if status == PENDING_APPROVAL)
     by_account: dict[tuple[str, str, str], list[int]] = {}
     for entry, _ in plan:
         for line in entry.lines:
@@ -287,23 +388,25 @@ def posted_journals(
             for (event, currency, account), (d, c) in sorted(by_account.items())
         ]
     )
-    return dg.MaterializeResult(
-        metadata={
-            "period": period,
-            "posted_now": len(pending),
-            "entries": len(plan),
-            "summary": dg.MetadataValue.md(
-                summary.to_markdown(
-                    index=False,
-                    disable_numparse=True,
-                    colalign=("left", "left", "right", "right", "right"),
-                )
-                if len(summary)
-                else "(nothing to post)"
-            ),
-            "external_ids": dg.MetadataValue.json([e.external_id for e, _ in plan]),
-        }
-    )
+    return {
+        "period": period,
+        "entries": len(plan),
+        "posted": sum(1 for status in states.values() if status == POSTED),
+        "pending_approval": len(pending),
+        "posted_now": run.posted_now if run else 0,
+        "written_now": run.written if run else 0,
+        "summary": dg.MetadataValue.md(
+            summary.to_markdown(
+                index=False,
+                disable_numparse=True,
+                colalign=("left", "left", "right", "right", "right"),
+            )
+            if len(summary)
+            else "(nothing to post)"
+        ),
+        "external_ids": dg.MetadataValue.json([e.external_id for e, _ in plan]),
+        "pending_approval_ids": dg.MetadataValue.json(pending),
+    }
 
 
 journal_assets = [revenue_schedule, journal_entries, posted_journals]

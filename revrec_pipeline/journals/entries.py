@@ -208,10 +208,31 @@ def build_entries(
     return entries
 
 
+def mixed_currency_problem(entries: list[JournalEntry], period: str) -> str | None:
+    """Without Multiple Currencies every NetSuite entry is in the base currency: entries in
+    several currencies cannot be posted as they are."""
+    currencies = sorted({entry.currency for entry in entries})
+    if len(currencies) < 2:
+        return None
+    return (
+        f"The journal entries for {period} are in {', '.join(currencies[:-1])} and "
+        f"{currencies[-1]}, but the NetSuite "
+        "account does not have the Multiple Currencies feature, so it would book every one in "
+        "its base currency; nothing was posted."
+    )
+
+
 def entry_body(
-    entry: JournalEntry, currency_id: str, subsidiary: str, posting_period_id: str | None = None
+    entry: JournalEntry,
+    currency_id: str | None,
+    subsidiary: str = "",
+    posting_period_id: str | None = None,
+    *,
+    approved: bool = False,
 ) -> dict:
-    """The NetSuite REST body; every reference an internal id."""
+    """The NetSuite REST body; every reference an internal id. A field the account lacks is
+    left out by the caller: no `currency_id` without Multiple Currencies, no `subsidiary`
+    without OneWorld. `approved` marks it approved (NETSUITE_JOURNAL_APPROVED)."""
     items = []
     for line in entry.lines:
         item: dict = {"account": {"id": line.account_id}, "memo": f"RevRec {entry.event}"}
@@ -222,15 +243,18 @@ def entry_body(
         for field_id, value in line.segments:
             item[field_id] = {"id": value}
         items.append(item)
-    body = {
+    body: dict = {
         "externalId": entry.external_id,
         "tranDate": entry.tran_date,
-        "currency": {"id": currency_id},
         "memo": f"RevRec {entry.event} {entry.period} {entry.currency} ({entry.sequence})",
         "line": {"items": items},
     }
+    if currency_id:
+        body["currency"] = {"id": currency_id}
     if subsidiary:
         body["subsidiary"] = {"id": subsidiary}
     if posting_period_id:
         body["postingPeriod"] = {"id": posting_period_id}
+    if approved:
+        body["approved"] = True
     return body

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from revrec_pipeline.netsuite.profile import FEATURE_LABELS, SEGMENT_FEATURES
 
 ACCOUNT_TYPES = ("contra_revenue", "deferred_revenue", "revenue", "unbilled_receivable")
 BASE_COLUMNS = ("account_type", "netsuite_account_id", "product_code")
@@ -79,6 +82,22 @@ class AccountMapping:
                     f"default row for {account_type} to the mapping file."
                 )
         return problems
+
+
+def disabled_segments(mapping: AccountMapping, feature: Callable[[str], bool | None]) -> list[str]:
+    """One sentence per segment column the mapping sets whose feature the NetSuite account
+    lacks (`feature`: an AccountProfile's, True / False / None = unknown)."""
+    problems = []
+    for column, name in SEGMENT_FEATURES.items():
+        rows = sum(1 for row in mapping.rows if any(f == column for f, _ in row.segments))
+        if rows and feature(name) is False:
+            label = FEATURE_LABELS[name]
+            problems.append(
+                f"The journal mapping sets {column} on {rows} row{'s' if rows != 1 else ''}, but "
+                f"the NetSuite account does not have the {label} feature; remove the {column} "
+                f"column or enable {label}."
+            )
+    return problems
 
 
 def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:

@@ -46,6 +46,14 @@ class NetSuiteResource(dg.ConfigurableResource):
     timezone: str = Field(default="UTC", description="IANA time zone of the NetSuite account.")
     max_concurrency: int = Field(default=4, description="Most requests in flight from here.")
     overlap_minutes: int = Field(default=60, description="Re-read margin before a watermark.")
+    journal_approved: bool = Field(
+        default=False,
+        description=(
+            "NETSUITE_JOURNAL_APPROVED: send approved: true with each journal entry, so an "
+            "account that requires journal approval posts it at once. Needs the role's Journal "
+            "Approval permission."
+        ),
+    )
     timeout_seconds: float = 120.0
     max_attempts: int = 8
     backoff_base_seconds: float = 0.5

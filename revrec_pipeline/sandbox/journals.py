@@ -2,6 +2,12 @@
 
 Journals live in the same `transaction` / `transactionline` tables as invoices (type
 'Journal') so SuiteQL sees them exactly as it would in NetSuite.
+
+Field names are screened as NetSuite does (`X-NetSuite-PropertyNameValidation`, reference §9):
+by default (`warning`) a field the record does not have is silently dropped; with `error` it is
+refused. A field whose feature is off in the account (Departments, Classes, Locations, OneWorld,
+Multiple Currencies) is such a field. NetSuite's exact wording for that refusal is not public;
+the envelope shape (400, `o:errorPath` naming the field) is.
 """
 
 from __future__ import annotations
@@ -16,6 +22,25 @@ from zoneinfo import ZoneInfo
 MAX_LINES = 1_000
 CENT = Decimal("0.01")
 SEGMENT_TABLES = {"department": "department", "class": "classification", "location": "location"}
+# Fields the sandbox's journal entry has, and the account feature (SandboxConfig switch) that
+# each feature field needs. Custom segments (`cseg_*`) exist on every line.
+BODY_FIELDS = frozenset(
+    {"externalId", "tranId", "tranDate", "postingPeriod", "memo", "approved", "line"}
+)
+BODY_FEATURE_FIELDS = {
+    "subsidiary": "oneworld",
+    "currency": "multi_currency",
+    "exchangeRate": "multi_currency",
+}
+LINE_FIELDS = frozenset({"account", "debit", "credit", "memo"})
+LINE_FEATURE_FIELDS = {"department": "departments", "class": "classes", "location": "locations"}
+VALIDATION_MODES = ("ignore", "warning", "error")
+APPROVAL_STATUS = {1: "Pending Approval", 2: "Approved", 3: "Rejected"}
+# How GET shows approval (the REST shape is unconfirmed, reference §5.4): both fields, only
+# `approvalStatus`, only the `approved` checkbox, or neither (then only SuiteQL tells).
+APPROVAL_FORMS = ("both", "status", "approved", "none")
+# DeletedRecord.type for a journal entry in each form the sandbox can be switched to.
+DELETED_TYPE = {"id": "journalentry", "code": "Journal", "label": "Journal Entry"}
 
 
 class JournalError(Exception):
@@ -58,6 +83,60 @@ class Header:
     subsidiary: int
     currency: int
     memo: str | None
+    approvalstatus: int = 2  # APPROVAL_STATUS
+
+    @property
+    def posting(self) -> bool:
+        return self.approvalstatus == 2
+
+
+def screen_fields(body: dict, features, mode: str) -> dict:
+    """The body as NetSuite keeps it: fields the record lacks (in this account: `features`
+    has the SandboxConfig switches) dropped, or with mode `error` the first one refused."""
+    strict = (mode or "warning").strip().lower() == "error"
+
+    def known(name: str, fields: frozenset, feature_fields: dict) -> bool:
+        if name in fields:
+            return True
+        if name in feature_fields:
+            return bool(getattr(features, feature_fields[name]))
+        return False
+
+    def keep(name: str, path: str, fields: frozenset, feature_fields: dict) -> bool:
+        if known(name, fields, feature_fields):
+            return True
+        if strict:
+            raise unknown_field(name, path)
+        return False
+
+    screened = {k: v for k, v in body.items() if keep(k, k, BODY_FIELDS, BODY_FEATURE_FIELDS)}
+    line = screened.get("line")
+    if isinstance(line, dict) and isinstance(line.get("items"), list):
+        items = []
+        for i, raw in enumerate(line["items"]):
+            if not isinstance(raw, dict):
+                items.append(raw)
+                continue
+            items.append(
+                {
+                    k: v
+                    for k, v in raw.items()
+                    if k.startswith("cseg_")
+                    or keep(k, f"line.items[{i}].{k}", LINE_FIELDS, LINE_FEATURE_FIELDS)
+                }
+            )
+        screened["line"] = {**line, "items": items}
+    return screened
+
+
+def unknown_field(name: str, path: str) -> JournalError:
+    return JournalError(
+        400,
+        "INVALID_CONTENT",
+        f"Error while accessing a resource. The field {name} does not exist on this record "
+        "(or its feature is not enabled in the account).",
+        path,
+    )
 
 
 class References:
@@ -107,12 +186,26 @@ def amount(value, path: str) -> Decimal:
     return number.quantize(CENT)
 
 
-def parse_header(body: dict, existing: Header | None, refs: References, today: date) -> Header:
-    """Body fields over the existing record's (an update keeps what it does not send)."""
+def parse_header(
+    body: dict,
+    existing: Header | None,
+    refs: References,
+    today: date,
+    *,
+    oneworld: bool = True,
+    needs_approval: bool = False,
+) -> Header:
+    """Body fields over the existing record's (an update keeps what it does not send).
+
+    Without OneWorld the account has one subsidiary and no subsidiary field; without Multiple
+    Currencies every entry is in the base currency. With journal approval required an entry
+    written over REST waits for approval unless the body says `approved: true`."""
     if "subsidiary" in body:
         subsidiary = ref_id(body["subsidiary"], "subsidiary", "subsidiary", refs.subsidiary)
     elif existing:
         subsidiary = existing.subsidiary
+    elif not oneworld:
+        subsidiary = min(refs.subsidiary)
     else:
         raise user_error("Please enter a value for subsidiary.")
     currency = existing.currency if existing else 1
@@ -132,7 +225,8 @@ def parse_header(body: dict, existing: Header | None, refs: References, today: d
     elif existing and "tranDate" not in body:
         period_id = existing.period_id
     memo = body.get("memo", existing.memo if existing else None)
-    header = Header(trandate, period_id, subsidiary, currency, memo)
+    approved = not needs_approval or body.get("approved") is True
+    header = Header(trandate, period_id, subsidiary, currency, memo, 2 if approved else 1)
     _check_period_open(header, refs)
     return header
 
@@ -209,13 +303,13 @@ def find(conn: sqlite3.Connection, *, internal_id: int | None = None, external_i
     """(id, Header) of a journal, or None."""
     column, value = ("id", internal_id) if internal_id is not None else ("externalid", external_id)
     row = conn.execute(
-        f"SELECT id, substr(trandate, 1, 10), postingperiod, subsidiary, currency, memo "
-        f"FROM \"transaction\" WHERE type = 'Journal' AND {column} = ?",
+        f"SELECT id, substr(trandate, 1, 10), postingperiod, subsidiary, currency, memo, "
+        f"approvalstatus FROM \"transaction\" WHERE type = 'Journal' AND {column} = ?",
         (value,),
     ).fetchone()
     if row is None:
         return None
-    header = Header(date.fromisoformat(row[1]), row[2], row[3], row[4], row[5])
+    header = Header(date.fromisoformat(row[1]), row[2], row[3], row[4], row[5], row[6] or 2)
     return row[0], header
 
 
@@ -242,6 +336,12 @@ def _dec(value) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(CENT)
 
 
+def _status(header: Header) -> tuple[str, str, int]:
+    """(status letter, posting, approvalstatus): Journal:A Pending Approval, Journal:B
+    Approved for Posting; only an approved entry posts."""
+    return ("B", "T", 2) if header.posting else ("A", "F", header.approvalstatus)
+
+
 def create(conn, header: Header, lines: list[Line], external_id, now: str) -> int:
     new_id = conn.execute(
         'SELECT MAX(m) + 1 FROM (SELECT MAX(id) AS m FROM "transaction" '
@@ -256,14 +356,16 @@ def create(conn, header: Header, lines: list[Line], external_id, now: str) -> in
         'INSERT INTO "transaction" (id, tranid, transactionnumber, type, recordtype, trandate, '
         "status, currency, exchangerate, foreigntotal, posting, voided, approvalstatus, "
         "postingperiod, subsidiary, memo, externalid, createddate, lastmodifieddate) VALUES "
-        "(?, ?, ?, 'Journal', 'journalentry', ?, 'B', ?, 1.0, ?, 'T', 'F', 2, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, 'Journal', 'journalentry', ?, ?, ?, 1.0, ?, ?, 'F', ?, ?, ?, ?, ?, ?, ?)",
         (
             new_id,
             f"JE{number}",
             f"JE{number}",
             f"{header.trandate} 00:00:00",
+            _status(header)[0],
             header.currency,
             total,
+            *_status(header)[1:],
             header.period_id,
             header.subsidiary,
             header.memo,
@@ -279,9 +381,11 @@ def create(conn, header: Header, lines: list[Line], external_id, now: str) -> in
 def update(conn, tran_id: int, header: Header, lines: list[Line], now: str) -> None:
     """Overwrite the header; `lines` is the full resulting sublist (replaced or appended)."""
     total = float(sum((ln.debit or 0 for ln in lines), Decimal(0)))
+    status, posting, approval = _status(header)
     conn.execute(
         'UPDATE "transaction" SET trandate = ?, postingperiod = ?, subsidiary = ?, currency = ?, '
-        "memo = ?, foreigntotal = ?, lastmodifieddate = ? WHERE id = ?",
+        "memo = ?, foreigntotal = ?, status = ?, posting = ?, approvalstatus = ?, "
+        "lastmodifieddate = ? WHERE id = ?",
         (
             f"{header.trandate} 00:00:00",
             header.period_id,
@@ -289,12 +393,30 @@ def update(conn, tran_id: int, header: Header, lines: list[Line], now: str) -> N
             header.currency,
             header.memo,
             total,
+            status,
+            posting,
+            approval,
             now,
             tran_id,
         ),
     )
     conn.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
     insert_lines(conn, tran_id, header, lines, 0, now)
+
+
+def delete(conn, tran_id: int, type_form: str, deleted_at: str, deleted_at_user: str) -> None:
+    """Remove the entry (a transaction: header and lines) and log it in DeletedRecord, its
+    `type` in the sandbox's form and `recordtypeid` the record type."""
+    tranid = conn.execute('SELECT tranid FROM "transaction" WHERE id = ?', (tran_id,)).fetchone()
+    conn.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
+    conn.execute('DELETE FROM "transaction" WHERE id = ?', (tran_id,))
+    conn.execute(
+        "INSERT INTO deletedrecord (recordid, type, recordtypeid, name, deleteddate, "
+        "deleteddateusertz, context, deletedby, iscustomrecord, iscustomlist, "
+        "iscustomtransaction) VALUES (?, ?, 'journalentry', ?, ?, ?, 'webservices', -5, 'F', "
+        "'F', 'F')",
+        (tran_id, DELETED_TYPE[type_form], f"Journal #{tranid[0]}", deleted_at, deleted_at_user),
+    )
 
 
 def insert_lines(conn, tran_id: int, header: Header, lines: list[Line], first: int, now: str):
@@ -331,34 +453,89 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def to_json(conn: sqlite3.Connection, tran_id: int, self_href: str, tz: ZoneInfo) -> dict | None:
-    """The record as GET returns it (references as {"id", "refName"})."""
+# --- the record as GET returns it --------------------------------------------------------
+
+
+class View:
+    """How GET renders a record in this account: the API base for links, the account's time
+    zone, its features (SandboxConfig) and the form in which approval shows."""
+
+    def __init__(self, base: str, tz: ZoneInfo, features, approval_form: str = "both") -> None:
+        self.base = f"{base}/services/rest/record/v1"
+        self.tz, self.features, self.approval_form = tz, features, approval_form
+
+    def ref(self, record_type: str, ident, name=None) -> dict:
+        """A reference as NetSuite shows it: {"links": [self], "id", "refName"}."""
+        out: dict = {
+            "links": [{"rel": "self", "href": f"{self.base}/{record_type}/{ident}"}],
+            "id": str(ident),
+        }
+        if name is not None:
+            out["refName"] = name
+        return out
+
+
+def to_json(conn: sqlite3.Connection, tran_id: int, view: View, expand: bool) -> dict | None:
+    """The record as GET returns it. Without `expandSubResources` NetSuite shows the `line`
+    sublist as a link only; with it, the lines, references as {"links", "id", "refName"}."""
     row = conn.execute(
         "SELECT t.id, t.externalid, t.tranid, substr(t.trandate, 1, 10), t.postingperiod, "
         "p.periodname, t.subsidiary, s.name, t.currency, c.symbol, t.memo, t.lastmodifieddate, "
-        't.createddate FROM "transaction" t LEFT JOIN accountingperiod p ON p.id = t.postingperiod '
+        't.createddate, t.approvalstatus, t.exchangerate FROM "transaction" t '
+        "LEFT JOIN accountingperiod p ON p.id = t.postingperiod "
         "LEFT JOIN subsidiary s ON s.id = t.subsidiary LEFT JOIN currency c ON c.id = t.currency "
         "WHERE t.type = 'Journal' AND t.id = ?",
         (tran_id,),
     ).fetchone()
     if row is None:
         return None
+    href = f"{view.base}/journalEntry/{row[0]}"
     record = {
-        "links": [{"rel": "self", "href": self_href}],
+        "links": [{"rel": "self", "href": href}],
         "id": str(row[0]),
         "externalId": row[1],
         "tranId": row[2],
         "tranDate": row[3],
-        "postingPeriod": {"id": str(row[4]), "refName": row[5]},
-        "subsidiary": {"id": str(row[6]), "refName": row[7]},
-        "currency": {"id": str(row[8]), "refName": row[9]},
+        "postingPeriod": view.ref("accountingPeriod", row[4], row[5]),
         "memo": row[10],
-        "createdDate": _utc(row[12], tz),
-        "lastModifiedDate": _utc(row[11], tz),
-        "line": {"items": [_line_json(n, ln) for n, ln in enumerate(stored_lines(conn, tran_id))]},
+        "createdDate": _utc(row[12], view.tz),
+        "lastModifiedDate": _utc(row[11], view.tz),
     }
-    record["line"]["totalResults"] = len(record["line"]["items"])
+    if view.features.oneworld:
+        record["subsidiary"] = view.ref("subsidiary", row[6], row[7])
+    if view.features.multi_currency:
+        record["currency"] = view.ref("currency", row[8], row[9])
+        record["exchangeRate"] = row[14]
+    status = row[13] or 2
+    if view.approval_form in ("both", "status"):
+        record["approvalStatus"] = {"id": str(status), "refName": APPROVAL_STATUS[status]}
+    if view.approval_form in ("both", "approved"):
+        record["approved"] = status == 2
+    record["line"] = lines_json(conn, row[0], view) if expand else _sublist_link(href)
     return {k: v for k, v in record.items() if v is not None}
+
+
+def _sublist_link(record_href: str) -> dict:
+    return {"links": [{"rel": "self", "href": f"{record_href}/line"}]}
+
+
+def lines_json(conn: sqlite3.Connection, tran_id: int, view: View) -> dict:
+    """The `line` sublist, expanded (also what GET …/journalEntry/{id}/line returns)."""
+    names = {
+        table: dict(conn.execute(f"SELECT id, {column} FROM {table}").fetchall())
+        for table, column in (
+            ("account", "accountsearchdisplayname"),
+            ("department", "name"),
+            ("classification", "name"),
+            ("location", "name"),
+        )
+    }
+    items = [_line_json(n, ln, view, names) for n, ln in enumerate(stored_lines(conn, tran_id))]
+    return {
+        **_sublist_link(f"{view.base}/journalEntry/{tran_id}"),
+        "items": items,
+        "totalResults": len(items),
+    }
 
 
 def _utc(local_text, tz: ZoneInfo) -> str:
@@ -367,14 +544,21 @@ def _utc(local_text, tz: ZoneInfo) -> str:
     return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _line_json(n: int, ln: Line) -> dict:
-    out: dict = {"line": n, "account": {"id": str(ln.account)}}
+def _line_json(n: int, ln: Line, view: View, names: dict) -> dict:
+    out: dict = {
+        "line": n,
+        "account": view.ref("account", ln.account, names["account"].get(ln.account)),
+    }
     if ln.debit is not None:
         out["debit"] = float(ln.debit)
     if ln.credit is not None:
         out["credit"] = float(ln.credit)
     if ln.memo is not None:
         out["memo"] = ln.memo
-    out.update({k: {"id": str(v)} for k, v in ln.segments.items()})
-    out.update({k: {"id": v} for k, v in ln.custom.items()})
+    for name, value in ln.segments.items():
+        table = SEGMENT_TABLES[name]
+        out[name] = view.ref(table, value, names[table].get(value))
+    for name, value in ln.custom.items():
+        # Custom segment values are custom records; the sandbox keeps no names for them.
+        out[name] = view.ref(f"customrecord_{name}", value, value)
     return out

@@ -32,6 +32,14 @@ class Sandbox(Protocol):
 
     # journal entries (REST record API)
     def write_journal(
-        self, body: dict, ident: str | None, create_only: bool, replace: bool, upsert: bool
+        self,
+        body: dict,
+        ident: str | None,
+        create_only: bool,
+        replace: bool,
+        upsert: bool,
+        name_validation: str = "warning",
     ) -> int: ...
-    def journal_json(self, ident: str, base: str) -> dict | None: ...
+    def journal_json(self, ident: str, base: str, expand: bool = False) -> dict | None: ...
+    def journal_lines(self, ident: str, base: str) -> dict | None: ...
+    def delete_journal(self, ident: str) -> bool: ...

@@ -311,8 +311,32 @@ class NetSuiteSandbox(DataMutations):
 
     # --- journals -----------------------------------------------------------------------
 
+    # Test switches (class defaults, replaced per instance): line fields the account clears on
+    # store, as a workflow or script would; how GET shows approval (journals.APPROVAL_FORMS).
+    _dropped_journal_fields: frozenset[str] = frozenset()
+    journal_approval_form: str = "both"
+
+    def drop_journal_field(self, *names: str) -> None:
+        """Store journal lines without these fields (department, class, location, cseg_*,
+        memo), silently, like a workflow clearing them; no names: store them again."""
+        for name in names:
+            if name not in (*journals.SEGMENT_TABLES, "memo") and not name.startswith("cseg_"):
+                raise ValueError(f"{name!r} is not a journal line segment or memo")
+        self._dropped_journal_fields = frozenset(names)
+
+    def set_journal_approval_form(self, form: str) -> None:
+        if form not in journals.APPROVAL_FORMS:
+            raise ValueError(f"{form!r} is not one of {', '.join(journals.APPROVAL_FORMS)}")
+        self.journal_approval_form = form
+
     def write_journal(
-        self, body: dict, ident: str | None, create_only: bool, replace: bool, upsert: bool
+        self,
+        body: dict,
+        ident: str | None,
+        create_only: bool,
+        replace: bool,
+        upsert: bool,
+        name_validation: str = "warning",
     ) -> int:
         """Validate and store one journal request; returns the internal id."""
         by_eid = bool(ident) and ident.lower().startswith("eid:")
@@ -320,6 +344,7 @@ class NetSuiteSandbox(DataMutations):
         fault = self._journal_fault(external_id)
         if fault and not fault.after_commit:
             raise fault.error()
+        body = journals.screen_fields(body, self.config, name_validation)
         with self._write_lock, self._conn() as conn:
             internal_id = self._write_journal(
                 conn, body, ident, external_id, create_only, replace, upsert and by_eid
@@ -338,8 +363,21 @@ class NetSuiteSandbox(DataMutations):
                 404, "NONEXISTENT_ID", f"Record with ID '{ident}' was not found."
             )
         existing = found[1] if found else None
-        header = journals.parse_header(body, existing, refs, self.now_local().date())
+        header = journals.parse_header(
+            body,
+            existing,
+            refs,
+            self.now_local().date(),
+            oneworld=self.config.oneworld,
+            needs_approval=self.config.journal_approval,
+        )
         sent = journals.parse_lines(body, refs)
+        for line in sent:  # what a workflow clearing a field leaves
+            for name in self._dropped_journal_fields:
+                line.segments.pop(name, None)
+                line.custom.pop(name, None)
+                if name == "memo":
+                    line.memo = None
         lines = sent
         if found and not replace:
             lines = journals.stored_lines(conn, found[0]) + sent  # NetSuite appends without replace
@@ -351,23 +389,65 @@ class NetSuiteSandbox(DataMutations):
         return journals.create(conn, header, lines, external_id, now)
 
     @staticmethod
-    def _find_journal(conn, ident: str | None, external_id: str | None):
+    def _find_journal(conn, ident: str | None, external_id: str | None = None):
         if ident and not ident.lower().startswith("eid:"):
             return journals.find(conn, internal_id=int(ident)) if ident.isdigit() else None
+        external_id = external_id or (ident[4:] if ident else None)
         return journals.find(conn, external_id=external_id) if external_id else None
 
-    def journal_json(self, ident: str, base: str) -> dict | None:
+    def _journal_view(self, base: str) -> journals.View:
+        return journals.View(
+            base, ZoneInfo(self.config.timezone), self.config, self.journal_approval_form
+        )
+
+    def journal_json(self, ident: str, base: str, expand: bool = False) -> dict | None:
+        """GET …/journalEntry/{id | eid:X}: lines only with `expandSubResources=true`."""
         with self._conn() as conn:
-            found = self._find_journal(
-                conn, ident, ident[4:] if ident.lower().startswith("eid:") else None
-            )
+            found = self._find_journal(conn, ident)
             if not found:
                 return None
-            href = f"{base}/services/rest/record/v1/journalEntry/{found[0]}"
-            return journals.to_json(conn, found[0], href, ZoneInfo(self.config.timezone))
+            return journals.to_json(conn, found[0], self._journal_view(base), expand)
+
+    def journal_lines(self, ident: str, base: str) -> dict | None:
+        """GET …/journalEntry/{id | eid:X}/line: the line sublist."""
+        with self._conn() as conn:
+            found = self._find_journal(conn, ident)
+            if not found:
+                return None
+            return journals.lines_json(conn, found[0], self._journal_view(base))
+
+    def delete_journal(self, ident: str) -> bool:
+        """DELETE …/journalEntry/{id | eid:X}; False when there is no such entry."""
+        local = self.now_local()
+        utc = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        deleted_at = utc if self.config.deleted_date_zone == "utc" else local
+        with self._write_lock, self._conn() as conn:
+            found = self._find_journal(conn, ident)
+            if not found:
+                return False
+            journals.delete(
+                conn,
+                found[0],
+                self.config.deleted_type_form,
+                self._stamp(deleted_at),
+                self._stamp(local),
+            )
+        return True
+
+    def approve_journal(self, ident: str) -> None:
+        """An approver approves the entry in the UI: it is approved and posts."""
+        with self._write_lock, self._conn() as conn:
+            found = self._find_journal(conn, ident)
+            if not found:
+                raise KeyError(f"no journal entry {ident}")
+            conn.execute(
+                "UPDATE \"transaction\" SET approvalstatus = 2, posting = 'T', status = 'B', "
+                "lastmodifieddate = ? WHERE id = ?",
+                (self._stamp(None), found[0]),
+            )
 
     def journal_entries(self) -> list[dict]:
-        """Every journal entry held, as GET would return it (for test assertions)."""
+        """Every journal entry held, lines expanded (for test assertions)."""
         with self._conn() as conn:
             ids = [
                 r[0]
@@ -375,11 +455,8 @@ class NetSuiteSandbox(DataMutations):
                     "SELECT id FROM \"transaction\" WHERE type = 'Journal' ORDER BY id"
                 )
             ]
-            zone = ZoneInfo(self.config.timezone)
-            return [
-                journals.to_json(conn, i, f"/services/rest/record/v1/journalEntry/{i}", zone)
-                for i in ids
-            ]
+            view = self._journal_view("")
+            return [journals.to_json(conn, i, view, expand=True) for i in ids]
 
     # --- database -----------------------------------------------------------------------
 

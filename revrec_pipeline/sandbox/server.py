@@ -19,9 +19,6 @@ from .oauth2 import ASSERTION_TYPE, TOKEN_PATH, OAuth2Error, verify_assertion
 from .protocol import Sandbox
 from .suiteql import normalize_param, translate_with_count
 
-# The name the journal handlers annotate their first argument with.
-NetSuiteSandbox = Sandbox
-
 ERROR_TYPE = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 ERROR_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=error"
 LOGIN_DETAIL = (
@@ -43,7 +40,7 @@ TITLES = {
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 MAX_PAGES = 1_000  # per query, whatever the page size (reference §9)
 QUERY_PREFIX = "Invalid search query. Detailed unprocessed description follows. "
-RECORD_RE = re.compile(r"^/services/rest/record/v1/([^/]+)(?:/([^/]+))?/?$")
+RECORD_RE = re.compile(r"^/services/rest/record/v1/([^/]+)(?:/([^/]+)(?:/([^/]+))?)?/?$")
 
 
 def error(
@@ -340,25 +337,35 @@ def _links(req: Request, limit: int, offset: int, has_more: bool, reachable: int
 # --- journal entries --------------------------------------------------------------------
 
 
-def journal(sb: NetSuiteSandbox, req: Request, ident: str | None) -> Response:
+def journal(sb: Sandbox, req: Request, ident: str | None) -> Response:
+    """journalEntry: GET (sublists as links unless `expandSubResources=true`), the `line`
+    sub-resource, POST, PUT/PATCH (upsert by `eid:`) and DELETE."""
     ident = unquote(ident) if ident else None
+    sub = RECORD_RE.match(req.path).group(3)
+    query = {k.lower(): v[-1] for k, v in parse_qs(req.query).items()}
+    singular = "application/vnd.oracle.resource+json; type=singular"
+    missing = error(404, f"Record with ID '{ident}' was not found.", "NONEXISTENT_ID")
+    if sub is not None:
+        if sub.lower() != "line" or req.method != "GET":
+            return not_found(req)
+        lines = sb.journal_lines(ident, req.base)
+        return missing if lines is None else Response(200, lines)
     if req.method == "GET" and ident:
-        record = sb.journal_json(ident, req.base)
-        if record is None:
-            return error(404, f"Record with ID '{ident}' was not found.", "NONEXISTENT_ID")
-        return Response(
-            200, record, content_type="application/vnd.oracle.resource+json; type=singular"
-        )
+        expand = query.get("expandsubresources", "").lower() == "true"
+        record = sb.journal_json(ident, req.base, expand=expand)
+        return missing if record is None else Response(200, record, content_type=singular)
     if req.method == "POST" and ident is None:
         return _write_journal(sb, req, None, create_only=True)
     if req.method in ("PUT", "PATCH") and ident:
         return _write_journal(sb, req, ident, create_only=False)
+    if req.method == "DELETE" and ident:
+        return Response(204) if sb.delete_journal(ident) else missing
     return error(
         405, f"Method {req.method} is not supported for this resource.", "METHOD_NOT_ALLOWED"
     )
 
 
-def _write_journal(sb: NetSuiteSandbox, req: Request, ident: str | None, create_only: bool):
+def _write_journal(sb: Sandbox, req: Request, ident: str | None, create_only: bool):
     try:
         body = req.json()
         if not isinstance(body, dict):
@@ -366,9 +373,24 @@ def _write_journal(sb: NetSuiteSandbox, req: Request, ident: str | None, create_
     except ValueError as exc:
         return error(400, f"Invalid content in the request body: {exc}.", "INVALID_CONTENT")
     replace = "line" in [v.lower() for v in parse_qs(req.query).get("replace", [""])[0].split(",")]
+    validation = (req.header("x-netsuite-propertynamevalidation") or "warning").strip().lower()
+    if validation not in journals.VALIDATION_MODES:
+        refused = error(
+            400,
+            "Invalid value for the request header X-NetSuite-PropertyNameValidation; expected "
+            f"one of {', '.join(journals.VALIDATION_MODES)}.",
+            "INVALID_HEADER",
+        )
+        refused.body["o:errorDetails"][0]["o:errorHeader"] = "X-NetSuite-PropertyNameValidation"
+        return refused
     try:
         internal_id = sb.write_journal(
-            body, ident, create_only, replace, upsert=req.method == "PUT"
+            body,
+            ident,
+            create_only,
+            replace,
+            upsert=req.method == "PUT",
+            name_validation=validation,
         )
     except journals.JournalError as exc:
         return error(exc.status, exc.detail, exc.code, exc.path)

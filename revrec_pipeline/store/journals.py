@@ -17,6 +17,9 @@ from revrec_pipeline.store.db import RevRecStore, utcnow
 from revrec_pipeline.store.invoices import PeriodError, go_live_period, parse_period
 
 PLANNED, POSTED, FAILED = "planned", "posted", "failed"
+# In NetSuite and verified, but held for approval (the account requires journal approval):
+# never counted as posted; a later run records it posted once NetSuite holds it approved.
+PENDING_APPROVAL = "pending_approval"
 
 
 # -- periods --------------------------------------------------------------------------------------
@@ -253,8 +256,8 @@ def record_posting(
     if netsuite_id:
         values.update(netsuite_id=netsuite_id, posted_at=utcnow())
     query = update(table).where(table.c.external_id == external_id)
-    if status == FAILED:
-        # A failure never overwrites a success recorded by another run of the same period.
+    if status in (FAILED, PENDING_APPROVAL):
+        # Never overwrites a success recorded by another run of the same period.
         query = query.where(table.c.status != POSTED)
     with store.write() as conn:
         conn.execute(query.values(**values))
@@ -269,3 +272,18 @@ def postings(store: RevRecStore, period: str | None = None) -> list[dict[str, An
         query = query.where(table.c.period == period)
     with store.read() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def posting_counts(store: RevRecStore) -> dict[str, dict[str, int]]:
+    """Period → status → number of entries (for `revrec status`)."""
+    table = schema.journal_posting
+    query = (
+        select(table.c.period, table.c.status, func.count())
+        .group_by(table.c.period, table.c.status)
+        .order_by(table.c.period, table.c.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    with store.read() as conn:
+        for period, status, number in conn.execute(query):
+            counts.setdefault(period, {})[status] = int(number)
+    return counts

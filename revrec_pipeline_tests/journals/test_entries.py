@@ -18,6 +18,7 @@ from revrec_pipeline.journals.entries import (
     cumulative_targets,
     entry_body,
     external_id,
+    mixed_currency_problem,
     needed_accounts,
     period_details,
 )
@@ -573,3 +574,27 @@ def test_entry_body_without_subsidiary_or_posting_period():
         ({"id": "58"}, None, 12500.0),
         ({"id": "63"}, 12500.0, None),
     ]
+
+
+def test_entry_body_leaves_out_what_the_account_lacks_and_can_send_approved():
+    """No currency without Multiple Currencies, no subsidiary without OneWorld (the caller
+    passes none); `approved` only when NETSUITE_JOURNAL_APPROVED opts in."""
+    plain = entry_body(OCTOBER_ENTRIES[0], None, "", "345")
+    assert not {"currency", "subsidiary", "approved"} & set(plain)
+    assert plain["postingPeriod"] == {"id": "345"}
+    approved = entry_body(OCTOBER_ENTRIES[0], "1", "2", "345", approved=True)
+    assert approved["approved"] is True and approved["currency"] == {"id": "1"}
+    assert {
+        k: v for k, v in approved.items() if k not in ("approved", "currency", "subsidiary")
+    } == plain
+
+
+def test_entries_in_several_currencies_without_multiple_currencies():
+    usd = OCTOBER_ENTRIES[0]
+    eur = JournalEntry("revrec-2026-10-billing-EUR-1", "2026-10", "billing", "EUR", 1, usd.lines)
+    assert mixed_currency_problem([usd, usd], "2026-10") is None
+    assert mixed_currency_problem([usd, eur], "2026-10") == (
+        "The journal entries for 2026-10 are in EUR and USD, but the NetSuite account does not "
+        "have the Multiple Currencies feature, so it would book every one in its base currency; "
+        "nothing was posted."
+    )

@@ -10,6 +10,7 @@ from revrec_pipeline.journals.mapping import (
     AccountMapping,
     MappingError,
     MappingRow,
+    disabled_segments,
     parse_mapping_csv,
 )
 from revrec_pipeline.store.journals import read_mapping, replace_mapping
@@ -182,3 +183,27 @@ def test_cli_mapping_import_all_or_nothing(cli_env, store, capsys):
     assert "Traceback" not in capsys.readouterr().err
     with store.read() as conn:
         assert set(read_mapping(conn).rows) == set(GOOD_ROWS)
+
+
+# -- segments the NetSuite account lacks ---------------------------------------------------
+
+
+def test_a_segment_whose_feature_is_off_is_named_with_the_feature():
+    mapping = parse_mapping_csv(
+        "account_type,netsuite_account_id,product_code,department,class,location\n"
+        "revenue,61,,1,5,\n"
+        "revenue,62,SVC,,7,\n"
+        "deferred_revenue,58,,2,,\n"
+    )
+    features = {"departments": True, "classes": False, "locations": False}
+    assert disabled_segments(mapping, features.get) == [
+        "The journal mapping sets class on 2 rows, but the NetSuite account does not have the "
+        "Classes feature; remove the class column or enable Classes."
+    ]
+    features["departments"] = False
+    assert disabled_segments(mapping, features.get)[0] == (
+        "The journal mapping sets department on 2 rows, but the NetSuite account does not have "
+        "the Departments feature; remove the department column or enable Departments."
+    )
+    # Unknown (None) is not off: nothing is refused on a guess.
+    assert disabled_segments(mapping, {}.get) == []
