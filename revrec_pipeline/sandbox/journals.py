@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from .deleted import type_value
+
 MAX_LINES = 1_000
 CENT = Decimal("0.01")
 SEGMENT_TABLES = {"department": "department", "class": "classification", "location": "location"}
@@ -40,7 +42,6 @@ APPROVAL_STATUS = {1: "Pending Approval", 2: "Approved", 3: "Rejected"}
 # `approvalStatus`, only the `approved` checkbox, or neither (then only SuiteQL tells).
 APPROVAL_FORMS = ("both", "status", "approved", "none")
 # DeletedRecord.type for a journal entry in each form the sandbox can be switched to.
-DELETED_TYPE = {"id": "journalentry", "code": "Journal", "label": "Journal Entry"}
 
 
 class JournalError(Exception):
@@ -415,7 +416,13 @@ def delete(conn, tran_id: int, type_form: str, deleted_at: str, deleted_at_user:
         "deleteddateusertz, context, deletedby, iscustomrecord, iscustomlist, "
         "iscustomtransaction) VALUES (?, ?, 'journalentry', ?, ?, ?, 'webservices', -5, 'F', "
         "'F', 'F')",
-        (tran_id, DELETED_TYPE[type_form], f"Journal #{tranid[0]}", deleted_at, deleted_at_user),
+        (
+            tran_id,
+            type_value("journalentry", type_form),
+            f"Journal #{tranid[0]}",
+            deleted_at,
+            deleted_at_user,
+        ),
     )
 
 

@@ -328,7 +328,7 @@ def test_line_sub_resource(sandbox):
 
 @pytest.mark.parametrize(
     ("form", "type_value"),
-    [("id", "journalentry"), ("code", "Journal"), ("label", "Journal Entry")],
+    [("id", "journalentry"), ("code", "Journal"), ("label", "Journal")],
 )
 @pytest.mark.parametrize("zone", ["account", "utc"])
 def test_delete_by_id_or_external_id(sandbox, form, type_value, zone):
