@@ -54,6 +54,7 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
 def cmd_connect(args: argparse.Namespace) -> int:
     from revrec_pipeline.netsuite.connect import connect
     from revrec_pipeline.netsuite.profile import describe_profile
+    from revrec_pipeline.netsuite.queries import sync_columns
     from revrec_pipeline.store.profile import save_profile
 
     settings = load_settings()
@@ -61,7 +62,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     if report.failures:
         raise CommandError(report.failures[0].message)
     profile = report.profile
-    for line in describe_profile(profile):
+    for line in describe_profile(profile, used=sync_columns(profile)):
         _print(line)
     save_profile(_store(), profile)
     _print(f"Connected to NetSuite account {settings.account_id}: every permission checked works.")
@@ -142,13 +143,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _print_profiles(store) -> None:
     from revrec_pipeline.netsuite.profile import describe_profile
+    from revrec_pipeline.netsuite.queries import sync_columns
     from revrec_pipeline.store.profile import list_profiles
 
     profiles = list_profiles(store)
     if not profiles:
         _print("NetSuite account profile: none stored yet (`revrec connect` or a sync stores it).")
     for profile in profiles:
-        for line in describe_profile(profile):
+        for line in describe_profile(profile, used=sync_columns(profile)):
             _print(line)
 
 

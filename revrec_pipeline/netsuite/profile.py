@@ -13,6 +13,7 @@ queries) and stores it. `revrec connect` always discovers it afresh.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -210,8 +211,10 @@ def _state(value: bool | None) -> str:
     return {True: "on", False: "off"}.get(value, "unknown")
 
 
-def describe_profile(profile: AccountProfile) -> list[str]:
-    """The profile as lines a person reads: features, columns, DeletedRecord forms, calendar."""
+def describe_profile(profile: AccountProfile, used: Iterable[str] | None = None) -> list[str]:
+    """The profile as lines a person reads: features, columns, DeletedRecord forms, calendar.
+    `used`: the optional columns ("table.column") the sync's queries name (queries.sync_columns).
+    """
     when = f"{profile.discovered_at:%Y-%m-%d %H:%M} UTC" if profile.discovered_at else "unknown"
     features = ", ".join(
         f"{label} {_state(profile.feature(name))}" for name, label in FEATURE_LABELS.items()
@@ -224,8 +227,15 @@ def describe_profile(profile: AccountProfile) -> list[str]:
     lines = [
         f"Account profile of {profile.account_id} (discovered {when}):",
         f"  Features: {features}",
-        f"  Optional columns the sync uses: {', '.join(profile.columns) or 'none'}",
     ]
+    if used is None:
+        lines.append(f"  Optional columns found: {', '.join(profile.columns) or 'none'}")
+    else:
+        used = set(used)
+        others = [c for c in profile.columns if c not in used]
+        lines.append(f"  Optional columns the sync uses: {', '.join(sorted(used)) or 'none'}")
+        if others:
+            lines.append(f"  Other optional columns found: {', '.join(others)}")
     for name, columns in FEATURE_COLUMNS.items():
         missing = [f"{t}.{c}" for t, c in columns if f"{t}.{c}" not in profile.columns]
         if missing:

@@ -362,6 +362,17 @@ def rehearsal(profile: AccountProfile, start: str) -> list[tuple[Query, list]]:
     return out
 
 
+def sync_columns(profile: AccountProfile) -> set[str]:
+    """The optional columns ("table.column") the sync's queries name for this profile."""
+    start = "2000-01-01 00:00:00"
+    return {
+        f"{ALIASES.get(alias, alias)}.{column}"
+        for query, _params in rehearsal(profile, start)
+        for alias, _, column in (field.partition(".") for field in query.fields)
+        if feature_of(f"{alias}.{column}")
+    }
+
+
 # -- failures -----------------------------------------------------------------------------------
 
 # A 400 that names a field: NetSuite's "Unknown identifier", "Field 'x' ... was not found", or a
