@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.sandbox import NetSuiteSandbox
@@ -37,6 +39,33 @@ def netsuite_resource(sandbox: NetSuiteSandbox, **overrides) -> NetSuiteResource
         **overrides,
     }
     return NetSuiteResource(**values)
+
+
+class RecordingClient(NetSuiteClient):
+    """The real client, keeping every SuiteQL statement and its parameters as sent."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent: list[tuple[str, list[str]]] = []
+        self._sent_lock = threading.Lock()
+
+    def suiteql_page(self, query, params=(), **kwargs):
+        with self._sent_lock:
+            self.sent.append((query, [str(p) for p in params]))
+        return super().suiteql_page(query, params, **kwargs)
+
+
+def recording_client(sandbox: NetSuiteSandbox, **overrides) -> RecordingClient:
+    resource = netsuite_resource(sandbox, **overrides)
+    return RecordingClient(
+        resource.resolved_base_url(),
+        resource.account_id,
+        resource._auth(),
+        max_concurrency=resource.max_concurrency,
+        timeout_seconds=resource.timeout_seconds,
+        max_attempts=resource.max_attempts,
+        backoff_base_seconds=resource.backoff_base_seconds,
+    )
 
 
 def extractor(
@@ -125,3 +154,107 @@ def stored_lines(store: RevRecStore) -> list[tuple[int, int, int, bool]]:
             ).order_by(table.c.transaction_id, table.c.line_id)
         )
         return [(row[0], row[1], row[2], bool(row[3])) for row in rows]
+
+
+# -- NetSuite data the sandbox's generator and mutations may not make (written to its SQLite) ---
+
+
+def add_item(sandbox: NetSuiteSandbox, item_id: int, itemid: str, itemtype: str) -> int:
+    stamp = sandbox.now_local().strftime("%Y-%m-%d %H:%M:%S")
+    sandbox.execute(
+        "INSERT INTO item (id, itemid, displayname, fullname, itemtype, isinactive, "
+        "lastmodifieddate) VALUES (?, ?, ?, ?, ?, 'F', ?)",
+        (item_id, itemid, itemid, itemid, itemtype, stamp),
+    )
+    return item_id
+
+
+def add_line(
+    sandbox: NetSuiteSandbox,
+    tran_id: int,
+    *,
+    item: int | None,
+    itemtype: str | None,
+    amount: str | None,
+    iscogs: bool = False,
+    donotdisplayline: bool = False,
+    modified_at=None,
+) -> int:
+    """Append a line (GL-signed `amount` in document currency) to a document; stamps only the
+    line's linelastmodifieddate, never the header. Returns the line id."""
+    from decimal import Decimal
+
+    stamp = (modified_at or sandbox.now_local()).strftime("%Y-%m-%d %H:%M:%S")
+    header = sandbox.execute(
+        'SELECT entity, exchangerate, createdfrom FROM "transaction" WHERE id = ?', (tran_id,)
+    )[0]
+    line_id = sandbox.execute(
+        'SELECT MAX(id) + 1 AS n FROM transactionline WHERE "transaction" = ?', (tran_id,)
+    )[0]["n"]
+    value = None if amount is None else float(Decimal(amount))
+    net = None if value is None else round(value * float(header["exchangerate"] or 1), 2)
+    sandbox.execute(
+        'INSERT INTO transactionline ("transaction", id, linesequencenumber, mainline, taxline, '
+        "item, itemtype, foreignamount, netamount, account, entity, subsidiary, department, "
+        "class, location, createdfrom, linelastmodifieddate, iscogs, donotdisplayline) "
+        "VALUES (?, ?, ?, 'F', 'F', ?, ?, ?, ?, 58, ?, 1, 1, 1, 1, ?, ?, ?, ?)",
+        (
+            tran_id,
+            line_id,
+            line_id,
+            item,
+            itemtype,
+            value,
+            net,
+            header["entity"],
+            header["createdfrom"],
+            stamp,
+            "T" if iscogs else "F",
+            "T" if donotdisplayline else "F",
+        ),
+    )
+    return line_id
+
+
+def edit_line_only(sandbox: NetSuiteSandbox, tran_id: int, line_id: int, amount: str) -> None:
+    """Change a line's amount and linelastmodifieddate without touching its header (NetSuite
+    does this: reference §9)."""
+    from decimal import Decimal
+
+    stamp = sandbox.now_local().strftime("%Y-%m-%d %H:%M:%S")
+    sandbox.execute(
+        "UPDATE transactionline SET foreignamount = ?, linelastmodifieddate = ? "
+        'WHERE "transaction" = ? AND id = ?',
+        (float(Decimal(amount)), stamp, tran_id, line_id),
+    )
+
+
+def delete_document(
+    sandbox: NetSuiteSandbox,
+    tran_id: int,
+    type_value: str | None,
+    recordtypeid: str | None,
+    zone: str = "account",
+) -> None:
+    """Delete a document and log it in DeletedRecord with `type` and `recordtypeid` as given and
+    `deleteddate` in the account's zone or in UTC (forms still unconfirmed, reference §9)."""
+    from datetime import UTC, datetime
+
+    local = sandbox.now_local()
+    utc = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    stamp = (local if zone == "account" else utc).strftime("%Y-%m-%d %H:%M:%S")
+    sandbox.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
+    sandbox.execute('DELETE FROM "transaction" WHERE id = ?', (tran_id,))
+    sandbox.execute(
+        "INSERT INTO deletedrecord (recordid, type, recordtypeid, name, deleteddate, "
+        "deleteddateusertz, context, deletedby, iscustomrecord, iscustomtransaction) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'UI', -5, 'F', 'F')",
+        (
+            tran_id,
+            type_value,
+            recordtypeid,
+            f"#{tran_id}",
+            stamp,
+            local.strftime("%Y-%m-%d %H:%M:%S"),
+        ),
+    )
