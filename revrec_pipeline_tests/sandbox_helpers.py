@@ -159,6 +159,22 @@ def stored_lines(store: RevRecStore) -> list[tuple[int, int, int, bool]]:
 # -- NetSuite data the sandbox's generator and mutations may not make (written to its SQLite) ---
 
 
+def line_only_changes(
+    sandbox: NetSuiteSandbox, tran_type: str, window_start: str, posted_only: bool = False
+) -> set[int]:
+    """Documents with a line changed since `window_start` (account-local) whose header was
+    not: what a sync must re-read for their lines alone (`posted_only`: the posted, non-voided
+    ones among them, which it then stores)."""
+    posted = " AND t.posting = 'T' AND t.voided = 'F'" if posted_only else ""
+    rows = sandbox.execute(
+        'SELECT DISTINCT t.id FROM "transaction" t JOIN transactionline tl '
+        f'ON tl."transaction" = t.id WHERE t.type = ?{posted} '
+        "AND tl.linelastmodifieddate >= ? AND t.lastmodifieddate < ?",
+        (tran_type, window_start, window_start),
+    )
+    return {row["id"] for row in rows}
+
+
 def add_item(sandbox: NetSuiteSandbox, item_id: int, itemid: str, itemtype: str) -> int:
     stamp = sandbox.now_local().strftime("%Y-%m-%d %H:%M:%S")
     sandbox.execute(
@@ -186,7 +202,10 @@ def add_line(
 
     stamp = (modified_at or sandbox.now_local()).strftime("%Y-%m-%d %H:%M:%S")
     header = sandbox.execute(
-        'SELECT entity, exchangerate, createdfrom FROM "transaction" WHERE id = ?', (tran_id,)
+        'SELECT t.entity, t.exchangerate, ml.createdfrom FROM "transaction" t '
+        "JOIN transactionline ml ON ml.\"transaction\" = t.id AND ml.mainline = 'T' "
+        "WHERE t.id = ?",
+        (tran_id,),
     )[0]
     line_id = sandbox.execute(
         'SELECT MAX(id) + 1 AS n FROM transactionline WHERE "transaction" = ?', (tran_id,)

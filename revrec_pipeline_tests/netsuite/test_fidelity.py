@@ -32,6 +32,7 @@ from revrec_pipeline_tests.sandbox_helpers import (
     expected_lines,
     extract_all,
     extractor,
+    line_only_changes,
     recording_client,
     stored_lines,
 )
@@ -185,15 +186,7 @@ def test_a_line_edited_without_its_header_is_picked_up_by_the_next_sync(sandbox,
     assert amounts[(tran, line)] == -32109
     assert stored_lines(store) == expected_lines(sandbox)
     # Exactly the documents with a line change in the window and no header change were re-read.
-    line_only = {
-        r["id"]
-        for r in sandbox.execute(
-            'SELECT DISTINCT t.id FROM "transaction" t JOIN transactionline tl '
-            "ON tl.\"transaction\" = t.id WHERE t.type = 'CustInvc' "
-            "AND tl.linelastmodifieddate >= ? AND t.lastmodifieddate < ?",
-            (window_start, window_start),
-        )
-    }
+    line_only = line_only_changes(sandbox, INVOICE, window_start)
     assert tran in line_only
     assert second["invoices"].line_changes == len(line_only)
     # The line's stamp moved the watermark (to the run's start at most).
