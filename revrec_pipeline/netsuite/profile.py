@@ -115,14 +115,14 @@ PROBE_KEYS = {"transactionline": "transaction", "deletedrecord": "recordid"}
 
 def probe_column(client, table: str, column: str) -> bool:
     """Whether the account has `table.column`: a query naming it on no rows. A feature that is
-    off answers 400 (or sometimes 500); neither is retried here, since it is the answer."""
+    off answers 400 (the answer: not retried) or sometimes 500, which is retried like any
+    SuiteQL 500 (at most twice): a passing fault must not drop a column from the profile that
+    syncs then use for a day."""
     from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
 
     key = PROBE_KEYS.get(table, "id")
     try:
-        client.suiteql_page(
-            f"SELECT {column} FROM {table} WHERE {key} = ?", [-1], limit=1, server_error_retries=0
-        )
+        client.suiteql_page(f"SELECT {column} FROM {table} WHERE {key} = ?", [-1], limit=1)
     except NetSuiteAuthError:
         raise
     except NetSuiteError as exc:

@@ -55,6 +55,14 @@ def test_discovery_finds_every_feature_of_a_full_account(sandbox):
     assert profile.discovered_at is not None and profile.is_fresh(utcnow())
 
 
+def test_a_passing_500_does_not_drop_a_column_from_the_profile(sandbox):
+    client = netsuite_resource(sandbox).get_client()
+    sandbox.fail_next(2, status=500)  # the first probe: two 500s, then its answer
+    profile = discover_profile(client, sandbox.config.account_id)
+    assert sandbox.stats.injected_faults == 2
+    assert set(profile.columns) == EVERY_COLUMN
+
+
 def test_a_sync_discovers_and_stores_the_profile_when_none_is_stored(sandbox, store):
     client = recording_client(sandbox)
     extract_all(sandbox, store, client=client)
