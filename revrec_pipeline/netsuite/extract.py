@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, select
@@ -73,6 +73,15 @@ def capped(latest: datetime | None, run_started: datetime) -> datetime | None:
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     return b if a is None or (b is not None and b > a) else a
+
+
+def _raise_explained(query: Query, exc: NetSuiteError) -> NoReturn:
+    """Re-raise a failed query's error, as one sentence naming the stream and its fields when
+    it is a query problem (queries.explain)."""
+    explained = explain(query, exc)
+    if explained is exc:
+        raise exc
+    raise explained from exc
 
 
 def sync_profile(client: NetSuiteClient, store: RevRecStore) -> AccountProfile:
@@ -196,13 +205,13 @@ class Extractor:
         try:
             yield from self.client.query_keyset(query.text, params, key=query.key, after=after)
         except NetSuiteError as exc:
-            raise explain(query, exc) from exc
+            _raise_explained(query, exc)
 
     def _rows(self, query: Query) -> list[dict[str, Any]]:
         try:
             return self.client.query_small(query.text)
         except NetSuiteError as exc:
-            raise explain(query, exc) from exc
+            _raise_explained(query, exc)
 
     def _shards(self, size: Query) -> list[tuple[int, int]]:
         rows = self._rows(size)
