@@ -62,14 +62,24 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
-    from revrec_pipeline.netsuite.connect import check_connection
+    from revrec_pipeline.netsuite.connect import connect
+    from revrec_pipeline.netsuite.profile import describe_profile
+    from revrec_pipeline.netsuite.queries import sync_columns
+    from revrec_pipeline.store.profile import save_profile
 
     settings = load_settings()
-    results = check_connection(settings, progress=_print)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        raise CommandError(failed[0].message)
+    report = connect(settings, progress=_print)
+    if report.failures:
+        raise CommandError(report.failures[0].message)
+    profile = report.profile
+    for line in describe_profile(profile, used=sync_columns(profile)):
+        _print(line)
+    save_profile(_store(), profile)
     _print(f"Connected to NetSuite account {settings.account_id}: every permission checked works.")
+    _print(
+        "Every query the sync sends ran on a one-minute window; the account profile is stored "
+        "for syncs (`revrec status` shows it)."
+    )
     return 0
 
 
@@ -101,6 +111,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = _store()
     settings = load_settings()
     _print(f"Store: {redact_url(settings.database_url)}")
+    _print_profiles(store)
     known = periods(store)
     if known:
         _print("Accounting periods: " + ", ".join(f"{p['period']} {p['status']}" for p in known))
@@ -143,6 +154,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     for stream, mark in sorted(watermarks.items()):
         _print(f"  {stream:28} {mark or '-'}")
     return 0
+
+
+def _print_profiles(store) -> None:
+    from revrec_pipeline.netsuite.profile import describe_profile
+    from revrec_pipeline.netsuite.queries import sync_columns
+    from revrec_pipeline.store.profile import list_profiles
+
+    profiles = list_profiles(store)
+    if not profiles:
+        _print("NetSuite account profile: none stored yet (`revrec connect` or a sync stores it).")
+    for profile in profiles:
+        for line in describe_profile(profile, used=sync_columns(profile)):
+            _print(line)
 
 
 def cmd_period_set(args: argparse.Namespace) -> int:
@@ -358,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "connect",
         cmd_connect,
-        "Connect your data: check the NetSuite credentials and the role's permissions.",
+        "Connect your data: check the NetSuite credentials and the role's permissions, profile "
+        "the account (features, optional columns) and run every sync query once.",
     )
 
     crm_sub = group("crm", "CRM data (customers, sales orders).")
@@ -437,7 +462,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "status",
         cmd_status,
-        "Show periods, notices, the last invoice job, journal postings and sync watermarks.",
+        "Show the NetSuite account profile, periods, notices, the last invoice job, journal "
+        "postings and sync watermarks.",
     )
     return parser
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.sandbox import NetSuiteSandbox
-from revrec_pipeline.store import RevRecStore
+from revrec_pipeline.store import RevRecStore, schema
 
 EXTRACT_TABLES = (
     "netsuite_customer",
@@ -37,17 +41,51 @@ def netsuite_resource(sandbox: NetSuiteSandbox, **overrides) -> NetSuiteResource
     return NetSuiteResource(**values)
 
 
+class RecordingClient(NetSuiteClient):
+    """The real client, keeping every SuiteQL statement and its parameters as sent."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent: list[tuple[str, list[str]]] = []
+        self._sent_lock = threading.Lock()
+
+    def suiteql_page(self, query, params=(), **kwargs):
+        with self._sent_lock:
+            self.sent.append((query, [str(p) for p in params]))
+        return super().suiteql_page(query, params, **kwargs)
+
+
+def recording_client(sandbox: NetSuiteSandbox, **overrides) -> RecordingClient:
+    resource = netsuite_resource(sandbox, **overrides)
+    return RecordingClient(
+        resource.resolved_base_url(),
+        resource.account_id,
+        resource._auth(),
+        max_concurrency=resource.max_concurrency,
+        timeout_seconds=resource.timeout_seconds,
+        max_attempts=resource.max_attempts,
+        backoff_base_seconds=resource.backoff_base_seconds,
+    )
+
+
 def extractor(
-    sandbox: NetSuiteSandbox, store: RevRecStore, min_shard_documents: int = 50, **overrides
+    sandbox: NetSuiteSandbox,
+    store: RevRecStore,
+    min_shard_documents: int = 50,
+    profile=None,
+    client=None,
+    **overrides,
 ) -> Extractor:
-    """Small shards, so that even test-sized data is fetched in parallel."""
+    """Small shards, so that even test-sized data is fetched in parallel. Without `profile`, the
+    extractor discovers the account's (or uses the one stored), as a sync does."""
     resource = netsuite_resource(sandbox, **overrides)
     return Extractor(
-        resource.get_client(),
+        client or resource.get_client(),
         store,
         ZoneInfo(resource.timezone),
         overlap=timedelta(minutes=resource.overlap_minutes),
         min_shard_documents=min_shard_documents,
+        profile=profile,
     )
 
 
@@ -71,9 +109,14 @@ def store_state(store: RevRecStore) -> dict[str, list[tuple]]:
     return state
 
 
-# Independent statement of SPEC §4's rules, written against the sandbox's own tables.
+# Independent statement of SPEC §4's rules, written against the sandbox's own tables: the store
+# holds every non-mainline, non-tax line of a pulled document; it is a billing line unless it
+# is a COGS or technical line or a structural item type.
 EXPECTED_LINES_SQL = """
-SELECT tl."transaction" AS transaction_id, tl.id AS line_id, tl.foreignamount AS amount
+SELECT tl."transaction" AS transaction_id, tl.id AS line_id, tl.foreignamount AS amount,
+  CASE WHEN COALESCE(tl.iscogs, 'F') <> 'T' AND COALESCE(tl.donotdisplayline, 'F') <> 'T'
+        AND COALESCE(tl.itemtype, '') NOT IN ('Subtotal', 'Description', 'Group', 'EndGroup')
+       THEN 1 ELSE 0 END AS billing
 FROM transactionline tl JOIN "transaction" t ON t.id = tl."transaction"
 WHERE t.type IN ('CustInvc', 'CustCred')
   AND t.voided = 'F' AND t.posting = 'T'
@@ -84,15 +127,153 @@ ORDER BY 1, 2
 """
 
 
-def expected_lines(sandbox: NetSuiteSandbox) -> list[tuple[int, int, int]]:
-    """(transaction, line, cents) that SPEC §4 says the store must hold."""
+def expected_lines(sandbox: NetSuiteSandbox) -> list[tuple[int, int, int, bool]]:
+    """(transaction, line, cents, is billing line) that SPEC §4 says the store must hold."""
     from decimal import Decimal
 
     return [
-        (int(r["transaction_id"]), int(r["line_id"]), int(Decimal(str(r["amount"])) * 100))
+        (
+            int(r["transaction_id"]),
+            int(r["line_id"]),
+            int(Decimal(str(r["amount"] or 0)) * 100),
+            bool(r["billing"]),
+        )
         for r in sandbox.execute(EXPECTED_LINES_SQL)
     ]
 
 
-def stored_lines(store: RevRecStore) -> list[tuple[int, int, int]]:
-    return [(row[0], row[1], row[6]) for row in store.snapshot("netsuite_transaction_line")]
+def stored_lines(store: RevRecStore) -> list[tuple[int, int, int, bool]]:
+    table = schema.netsuite_transaction_line
+    with store.read() as conn:
+        rows = conn.execute(
+            select(
+                table.c.transaction_id,
+                table.c.line_id,
+                table.c.foreign_amount_cents,
+                table.c.is_billing_line,
+            ).order_by(table.c.transaction_id, table.c.line_id)
+        )
+        return [(row[0], row[1], row[2], bool(row[3])) for row in rows]
+
+
+# -- NetSuite data the sandbox's generator and mutations may not make (written to its SQLite) ---
+
+
+def line_only_changes(
+    sandbox: NetSuiteSandbox, tran_type: str, window_start: str, posted_only: bool = False
+) -> set[int]:
+    """Documents with a line changed since `window_start` (account-local) whose header was
+    not: what a sync must re-read for their lines alone (`posted_only`: the posted, non-voided
+    ones among them, which it then stores)."""
+    posted = " AND t.posting = 'T' AND t.voided = 'F'" if posted_only else ""
+    rows = sandbox.execute(
+        'SELECT DISTINCT t.id FROM "transaction" t JOIN transactionline tl '
+        f'ON tl."transaction" = t.id WHERE t.type = ?{posted} '
+        "AND tl.linelastmodifieddate >= ? AND t.lastmodifieddate < ?",
+        (tran_type, window_start, window_start),
+    )
+    return {row["id"] for row in rows}
+
+
+def add_item(sandbox: NetSuiteSandbox, item_id: int, itemid: str, itemtype: str) -> int:
+    stamp = sandbox.now_local().strftime("%Y-%m-%d %H:%M:%S")
+    sandbox.execute(
+        "INSERT INTO item (id, itemid, displayname, fullname, itemtype, isinactive, "
+        "lastmodifieddate) VALUES (?, ?, ?, ?, ?, 'F', ?)",
+        (item_id, itemid, itemid, itemid, itemtype, stamp),
+    )
+    return item_id
+
+
+def add_line(
+    sandbox: NetSuiteSandbox,
+    tran_id: int,
+    *,
+    item: int | None,
+    itemtype: str | None,
+    amount: str | None,
+    iscogs: bool = False,
+    donotdisplayline: bool = False,
+    modified_at=None,
+) -> int:
+    """Append a line (GL-signed `amount` in document currency) to a document; stamps only the
+    line's linelastmodifieddate, never the header. Returns the line id."""
+    from decimal import Decimal
+
+    stamp = (modified_at or sandbox.now_local()).strftime("%Y-%m-%d %H:%M:%S")
+    header = sandbox.execute(
+        'SELECT t.entity, t.exchangerate, ml.createdfrom FROM "transaction" t '
+        "JOIN transactionline ml ON ml.\"transaction\" = t.id AND ml.mainline = 'T' "
+        "WHERE t.id = ?",
+        (tran_id,),
+    )[0]
+    line_id = sandbox.execute(
+        'SELECT MAX(id) + 1 AS n FROM transactionline WHERE "transaction" = ?', (tran_id,)
+    )[0]["n"]
+    value = None if amount is None else float(Decimal(amount))
+    net = None if value is None else round(value * float(header["exchangerate"] or 1), 2)
+    sandbox.execute(
+        'INSERT INTO transactionline ("transaction", id, linesequencenumber, mainline, taxline, '
+        "item, itemtype, foreignamount, netamount, account, entity, subsidiary, department, "
+        "class, location, createdfrom, linelastmodifieddate, iscogs, donotdisplayline) "
+        "VALUES (?, ?, ?, 'F', 'F', ?, ?, ?, ?, 58, ?, 1, 1, 1, 1, ?, ?, ?, ?)",
+        (
+            tran_id,
+            line_id,
+            line_id,
+            item,
+            itemtype,
+            value,
+            net,
+            header["entity"],
+            header["createdfrom"],
+            stamp,
+            "T" if iscogs else "F",
+            "T" if donotdisplayline else "F",
+        ),
+    )
+    return line_id
+
+
+def edit_line_only(sandbox: NetSuiteSandbox, tran_id: int, line_id: int, amount: str) -> None:
+    """Change a line's amount and linelastmodifieddate without touching its header (NetSuite
+    does this: reference §9)."""
+    from decimal import Decimal
+
+    stamp = sandbox.now_local().strftime("%Y-%m-%d %H:%M:%S")
+    sandbox.execute(
+        "UPDATE transactionline SET foreignamount = ?, linelastmodifieddate = ? "
+        'WHERE "transaction" = ? AND id = ?',
+        (float(Decimal(amount)), stamp, tran_id, line_id),
+    )
+
+
+def delete_document(
+    sandbox: NetSuiteSandbox,
+    tran_id: int,
+    type_value: str | None,
+    recordtypeid: str | None,
+    zone: str = "account",
+) -> None:
+    """Delete a document and log it in DeletedRecord with `type` and `recordtypeid` as given and
+    `deleteddate` in the account's zone or in UTC (forms still unconfirmed, reference §9)."""
+    from datetime import UTC, datetime
+
+    local = sandbox.now_local()
+    utc = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    stamp = (local if zone == "account" else utc).strftime("%Y-%m-%d %H:%M:%S")
+    sandbox.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
+    sandbox.execute('DELETE FROM "transaction" WHERE id = ?', (tran_id,))
+    sandbox.execute(
+        "INSERT INTO deletedrecord (recordid, type, recordtypeid, name, deleteddate, "
+        "deleteddateusertz, context, deletedby, iscustomrecord, iscustomtransaction) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'UI', -5, 'F', 'F')",
+        (
+            tran_id,
+            type_value,
+            recordtypeid,
+            f"#{tran_id}",
+            stamp,
+            local.strftime("%Y-%m-%d %H:%M:%S"),
+        ),
+    )

@@ -19,11 +19,66 @@ def sandbox_env(monkeypatch, tmp_path):
         yield sb
 
 
+def stored_profile():
+    from revrec_pipeline.settings import load_settings
+    from revrec_pipeline.store import RevRecStore
+    from revrec_pipeline.store.profile import read_profile
+
+    settings = load_settings()
+    store = RevRecStore(settings.database_url)
+    store.create_all()
+    return read_profile(store, settings.account_id)
+
+
 def test_connect_success(sandbox_env, capsys):
     assert main(["connect"]) == 0
     out = capsys.readouterr().out
     assert "invoices" in out and "journal entries" in out
     assert "Connected to NetSuite account 1234567_SB1: every permission checked works." in out
+    # The profile: features, the columns the sync uses, DeletedRecord forms, the calendar.
+    assert "Account profile of 1234567_SB1 (discovered " in out
+    assert (
+        "Features: Departments on, Classes on, Locations on, OneWorld (subsidiaries) on, "
+        "Multiple Currencies on, " in out
+    )
+    assert (
+        "Optional columns the sync uses: transaction.currency, transaction.exchangerate, "
+        "transactionline.class, transactionline.department, transactionline.location, " in out
+    )
+    assert "DeletedRecord forms seen: " in out and "type=invoice" in out
+    assert "Accounting periods: calendar months" in out
+    assert " is off" not in out
+    # Every query of a sync ran once, and the profile is stored for syncs.
+    assert "sync queries ok" in out
+    profile = stored_profile()
+    assert profile is not None and profile.has("transactionline", "class")
+
+
+def test_status_shows_the_stored_profile(sandbox_env, capsys):
+    assert main(["status"]) == 0
+    assert "NetSuite account profile: none stored yet" in capsys.readouterr().out
+    assert main(["connect"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "Account profile of 1234567_SB1 (discovered " in out
+    assert "Features: Departments on, Classes on" in out
+
+
+# needs the sandbox helper's feature switches (classes)
+def test_connect_to_an_account_without_classes_says_so_and_succeeds(monkeypatch, tmp_path, capsys):
+    config = SandboxConfig(classes=False)
+    with NetSuiteSandbox(config, generate_dataset(seed=1, size="tiny")) as sb:
+        for name, value in {**sb.environment(), "REVREC_HOME": str(tmp_path / "home")}.items():
+            monkeypatch.setenv(name, value)
+        assert main(["connect"]) == 0
+        out = capsys.readouterr().out
+        profile = stored_profile()
+    assert "Classes off" in out
+    assert "Classes is off: the sync does not read transactionline.class (stored empty)." in out
+    assert "sync queries ok" in out
+    assert "every permission checked works." in out
+    assert profile.feature("classes") is False and profile.feature("departments") is True
 
 
 def test_connect_wrong_secret(sandbox_env, monkeypatch, capsys):

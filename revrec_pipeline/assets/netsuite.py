@@ -59,7 +59,8 @@ def _transactions(context, netsuite, store, tran_type: str) -> dg.MaterializeRes
 def netsuite_invoices(
     context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
 ) -> dg.MaterializeResult:
-    """Posted, approved, non-voided invoices (open or paid) with their item lines."""
+    """Posted, approved, non-voided invoices (open or paid) with their lines; each line says
+    whether it is a billing line (SPEC §4) and why (itemtype, iscogs, donotdisplayline)."""
     return _transactions(context, netsuite, store, INVOICE)
 
 
@@ -67,7 +68,8 @@ def netsuite_invoices(
 def netsuite_credit_memos(
     context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
 ) -> dg.MaterializeResult:
-    """Posted credit memos, standalone or created from an invoice, with their item lines."""
+    """Posted credit memos, standalone or created from an invoice (createdfrom), with their
+    lines and each line's billing flag (SPEC §4)."""
     return _transactions(context, netsuite, store, CREDIT_MEMO)
 
 

@@ -1,9 +1,12 @@
 """Billing schedule, product list and pending data from the extracted NetSuite lines (SPEC §6).
 
-Every pulled item line lands in exactly one of three places: the billing schedule (its customer
-maps to a CRM customer and its product is not excluded), pending data (no CRM customer), or
-excluded (its product is excluded). Amounts stay integer cents; the billing amount is minus
-NetSuite's GL-signed `foreignamount`, so invoices show positive and credit memos negative.
+Only billing lines count (SPEC §4: `is_billing_line`, decided in NetSuite by the extract's
+query). Structural, COGS and technical lines stay in the store for audit and are counted
+nowhere. Every billing line lands in exactly one of three places: the billing schedule (its
+customer maps to a CRM customer and its product is not excluded), pending data (no CRM
+customer), or excluded (its product is excluded). Amounts stay integer cents; the billing
+amount is minus NetSuite's GL-signed `foreignamount`, so invoices show positive, credit memos
+negative, and a discount line keeps its own sign.
 """
 
 from __future__ import annotations
@@ -95,12 +98,14 @@ def classify_lines(
 ) -> InvoiceLines:
     """Join lines to their documents, items and customers, and sort each into its place.
 
-    headers: id, type, tranid, trandate, entity, status, currency
+    headers: id, type, tranid, trandate, entity, status, currency (None in an account without
+             Multiple Currencies: its documents are in its one currency)
     lines: transaction_id, line_id, item, quantity, foreign_amount_cents, revrec_start_date,
-           revrec_end_date
+           revrec_end_date, is_billing_line (lines where it is false are counted nowhere)
     items: id, itemid, displayname, itemtype; currencies: id, symbol; matches: match_customers()
     """
     excluded_ids = excluded_item_ids(items, exclude)
+    lines = lines[lines["is_billing_line"].astype(bool)]
     frame = lines.merge(
         headers.rename(columns={"id": "transaction_id"}), on="transaction_id", how="inner"
     )
@@ -110,6 +115,8 @@ def classify_lines(
         frame["item"].map(item_names["displayname"]).fillna(frame["product_code"])
     )
     frame["currency_code"] = frame["currency"].map(currencies.set_index("id")["symbol"])
+    if len(currencies) == 1:  # the account's only currency (no Multiple Currencies feature)
+        frame.loc[frame["currency"].isna(), "currency_code"] = currencies["symbol"].iloc[0]
     by_customer = matches.set_index("netsuite_customer_id")
     for column in (
         "netsuite_customer_name",

@@ -5,6 +5,7 @@ from revrec_pipeline.netsuite.client import NetSuiteClient, RequestStats
 from revrec_pipeline.netsuite.errors import (
     NetSuiteAuthError,
     NetSuiteError,
+    NetSuiteQueryError,
     NetSuiteRateLimitError,
     NetSuiteServerError,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "NetSuiteAuthError",
     "NetSuiteClient",
     "NetSuiteError",
+    "NetSuiteQueryError",
     "NetSuiteRateLimitError",
     "NetSuiteServerError",
     "RequestStats",

@@ -189,11 +189,18 @@ class NetSuiteClient:
                 self._log(f"NetSuite {method} {path}: {last_problem}; retrying")
                 continue
             error = error_for(envelope, self.account_id, method, path)
-            raise type(error)(self._scrub(str(error)), error.status, error.code)
+            raise type(error)(
+                self._scrub(str(error)),
+                error.status,
+                error.code,
+                detail=self._scrub(error.detail),
+                attempts=attempt + 1,
+            )
         raise NetSuiteServerError(
             f"NetSuite did not answer {method} {path} for account {self.account_id} after "
             f"{self.max_attempts} attempts (last: {last_problem or 'no response'}); check the "
             "network and NETSUITE_BASE_URL.",
+            attempts=self.max_attempts,
         )
 
     # -- SuiteQL -----------------------------------------------------------------------------

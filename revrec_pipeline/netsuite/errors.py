@@ -39,10 +39,20 @@ class ErrorEnvelope:
 class NetSuiteError(RuntimeError):
     """A request NetSuite refused or could not answer; the message never holds a secret."""
 
-    def __init__(self, message: str, status: int | None = None, code: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: str = "",
+        *,
+        detail: str = "",
+        attempts: int = 1,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.detail = detail  # NetSuite's own detail text (no secret: NetSuite never echoes one)
+        self.attempts = attempts  # how many times the request was sent before giving up
 
 
 class NetSuiteAuthError(NetSuiteError):
@@ -55,6 +65,11 @@ class NetSuiteRateLimitError(NetSuiteError):
 
 class NetSuiteServerError(NetSuiteError):
     """NetSuite kept failing (5xx or time-outs) after every retry."""
+
+
+class NetSuiteQueryError(NetSuiteError):
+    """A SuiteQL query of the sync that NetSuite kept failing or refused for a field; the message
+    names the stream, the fields the query asked for and the likely cause."""
 
 
 def error_for(envelope: ErrorEnvelope, account_id: str, method: str, path: str) -> NetSuiteError:
@@ -89,5 +104,5 @@ def error_for(envelope: ErrorEnvelope, account_id: str, method: str, path: str) 
         f"{account_id}{code}{field}: {envelope.detail or 'no detail given'}"
     )
     if envelope.status >= 500:
-        return NetSuiteServerError(message, envelope.status, envelope.code)
-    return NetSuiteError(message, envelope.status, envelope.code)
+        return NetSuiteServerError(message, envelope.status, envelope.code, detail=envelope.detail)
+    return NetSuiteError(message, envelope.status, envelope.code, detail=envelope.detail)

@@ -2,15 +2,22 @@
 
 Accounts differ (SPEC §4): a column whose feature is off (Departments, Classes, Locations,
 OneWorld, Multiple Currencies) fails any query that names it. The profile is discovered by
-probing (`discover_profile`, run by `revrec connect` and, when none is stored, at the start of a
-sync) and stored, so every query is built from what the account really has.
+probing (`discover_profile`, run by `revrec connect` and by a sync) and stored, so every query is
+built from what the account really has.
+
+Freshness: a sync uses the stored profile of its account while it is younger than
+`PROFILE_MAX_AGE` (24 hours); otherwise it discovers the profile again (about a dozen one-row
+queries) and stores it. `revrec connect` always discovers it afresh.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+PROFILE_MAX_AGE = timedelta(hours=24)
 
 # Feature → the optional columns it brings, as (table, column).
 FEATURE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -57,6 +64,15 @@ class AccountProfile:
     def feature(self, name: str) -> bool | None:
         return self.features.get(name)
 
+    def is_fresh(self, now: datetime, max_age: timedelta = PROFILE_MAX_AGE) -> bool:
+        """Young enough for a sync to build its queries from (`now` naive UTC)."""
+        return self.discovered_at is not None and now - self.discovered_at < max_age
+
+    def missing_columns(self) -> tuple[str, ...]:
+        """Optional columns the account does not have: never queried, stored empty."""
+        every = (f"{t}.{c}" for cols in FEATURE_COLUMNS.values() for t, c in cols)
+        return tuple(column for column in every if column not in self.columns)
+
     def to_json(self) -> str:
         data = asdict(self)
         data["discovered_at"] = self.discovered_at.isoformat() if self.discovered_at else None
@@ -93,16 +109,20 @@ DELETED_RECORD_FORMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The column each probe compares with -1 (one that exists in every account).
+PROBE_KEYS = {"transactionline": "transaction", "deletedrecord": "recordid"}
+
+
 def probe_column(client, table: str, column: str) -> bool:
     """Whether the account has `table.column`: a query naming it on no rows. A feature that is
-    off answers 400 (or sometimes 500); neither is retried here, since it is the answer."""
+    off answers 400 (the answer: not retried) or sometimes 500, which is retried like any
+    SuiteQL 500 (at most twice): a passing fault must not drop a column from the profile that
+    syncs then use for a day."""
     from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
 
-    key = "transaction" if table == "transactionline" else "id"
+    key = PROBE_KEYS.get(table, "id")
     try:
-        client.suiteql_page(
-            f"SELECT {column} FROM {table} WHERE {key} = ?", [-1], limit=1, server_error_retries=0
-        )
+        client.suiteql_page(f"SELECT {column} FROM {table} WHERE {key} = ?", [-1], limit=1)
     except NetSuiteAuthError:
         raise
     except NetSuiteError as exc:
@@ -182,3 +202,52 @@ def discover_profile(client, account_id: str) -> AccountProfile:
         calendar_months=probe_calendar_months(client),
         discovered_at=utcnow(),
     )
+
+
+# -- description (revrec connect, revrec status) --------------------------------------------------
+
+
+def _state(value: bool | None) -> str:
+    return {True: "on", False: "off"}.get(value, "unknown")
+
+
+def describe_profile(profile: AccountProfile, used: Iterable[str] | None = None) -> list[str]:
+    """The profile as lines a person reads: features, columns, DeletedRecord forms, calendar.
+    `used`: the optional columns ("table.column") the sync's queries name (queries.sync_columns).
+    """
+    when = f"{profile.discovered_at:%Y-%m-%d %H:%M} UTC" if profile.discovered_at else "unknown"
+    features = ", ".join(
+        f"{label} {_state(profile.feature(name))}" for name, label in FEATURE_LABELS.items()
+    )
+    calendar = {
+        True: "calendar months",
+        False: "not calendar months (journal posting refuses this fiscal calendar)",
+        None: "unknown (no posting period found)",
+    }[profile.calendar_months]
+    lines = [
+        f"Account profile of {profile.account_id} (discovered {when}):",
+        f"  Features: {features}",
+    ]
+    if used is None:
+        lines.append(f"  Optional columns found: {', '.join(profile.columns) or 'none'}")
+    else:
+        used = set(used)
+        others = [c for c in profile.columns if c not in used]
+        lines.append(f"  Optional columns the sync uses: {', '.join(sorted(used)) or 'none'}")
+        if others:
+            lines.append(f"  Other optional columns found: {', '.join(others)}")
+    for name, columns in FEATURE_COLUMNS.items():
+        missing = [f"{t}.{c}" for t, c in columns if f"{t}.{c}" not in profile.columns]
+        if missing:
+            lines.append(
+                f"  {FEATURE_LABELS[name]} is off: the sync does not read "
+                f"{', '.join(missing)} (stored empty)."
+            )
+    seen = ", ".join(profile.deleted_record_forms) or "none yet"
+    known = "; ".join(f"{kind}: {', '.join(forms)}" for kind, forms in DELETED_RECORD_FORMS.items())
+    lines += [
+        f"  DeletedRecord forms seen: {seen} (the sync matches type or recordtypeid against "
+        f"every known form, ignoring case: {known})",
+        f"  Accounting periods: {calendar}",
+    ]
+    return lines

@@ -52,6 +52,7 @@ def read_invoice_inputs(conn: Connection) -> InvoiceInputs:
                 "foreign_amount_cents",
                 "revrec_start_date",
                 "revrec_end_date",
+                "is_billing_line",
             ],
         ),
         items=_frame(conn, schema.netsuite_item, ["id", "itemid", "displayname", "itemtype"]),

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from revrec_pipeline.runner import run_job
-from revrec_pipeline.store import RevRecStore
+from revrec_pipeline.store import RevRecStore, schema
 from revrec_pipeline.store.invoices import set_go_live
 from revrec_pipeline_tests.pipeline_helpers import check_evaluations, sync
+from revrec_pipeline_tests.sandbox_helpers import add_item, add_line
 
 SPEC_LINES_SQL = """
 SELECT t.id AS tran, tl.id AS line, t.entity, t.trandate, tl.foreignamount, i.itemid
@@ -29,6 +31,8 @@ WHERE t.type IN ('CustInvc', 'CustCred') AND t.voided = 'F' AND t.posting = 'T'
   AND (t.approvalstatus IS NULL OR t.approvalstatus IN (2, '2'))
   AND NOT (t.type = 'CustInvc' AND t.status IN ('D', 'E'))
   AND tl.mainline = 'F' AND tl.taxline = 'F'
+  AND COALESCE(tl.iscogs, 'F') <> 'T' AND COALESCE(tl.donotdisplayline, 'F') <> 'T'
+  AND COALESCE(tl.itemtype, '') NOT IN ('Subtotal', 'Description', 'Group', 'EndGroup')
 """
 
 
@@ -231,3 +235,70 @@ def test_recon_difference_fails_the_sync_naming_customers_and_periods(flow):
     assert (customer["companyname"] or customer["lastname"]) in recon.description
     # The blocked run wrote no workbook for this job and recorded no job.
     assert "invoice_workbook" not in run.materializations
+
+
+def test_structural_lines_are_counted_nowhere_and_discounts_keep_their_sign(flow):
+    sb, dataset, store, instance, _home = flow
+    manifest = dataset.manifest
+    invoice = manifest["invoice_open"]  # a CRM customer's invoice
+    items = {
+        kind: add_item(sb, 9100 + n, f"{kind} item", kind)
+        for n, kind in enumerate(("ShipItem", "Subtotal", "Group", "EndGroup", "Description"))
+    }
+    item_total = sb.execute(
+        'SELECT SUM(foreignamount) AS s FROM transactionline WHERE "transaction" = ? '
+        "AND mainline = 'F' AND taxline = 'F'",
+        (invoice,),
+    )[0]["s"]
+    structural = [
+        add_line(sb, invoice, item=items["Subtotal"], itemtype="Subtotal", amount=str(item_total)),
+        add_line(sb, invoice, item=items["Group"], itemtype="Group", amount=None),
+        add_line(sb, invoice, item=items["EndGroup"], itemtype="EndGroup", amount="-25.00"),
+        add_line(sb, invoice, item=items["Description"], itemtype="Description", amount=None),
+        add_line(sb, invoice, item=1, itemtype="InvtPart", amount="40.00", iscogs=True),
+        add_line(sb, invoice, item=1, itemtype="InvtPart", amount="-40.00", iscogs=True),
+        add_line(
+            sb, invoice, item=1, itemtype="NonInvtPart", amount="-9.99", donotdisplayline=True
+        ),
+    ]
+    shipping = add_line(sb, invoice, item=items["ShipItem"], itemtype="ShipItem", amount="-25.00")
+    discount = add_line(
+        sb, invoice, item=manifest["discount_item_id"], itemtype="Discount", amount="10.00"
+    )
+
+    set_go_live(store, "2026-10")
+    run, workbook = sync(instance)
+
+    expected, pending = expected_billing(sb, dataset.crm_customers, manifest["excluded_item_name"])
+    assert store_totals(store) == expected == workbook_totals(workbook)
+    billed = {(r["NetSuite ID"], r["Line ID"]): r for r in read_tab(workbook, "BillingSchedule")}
+    assert billed[(invoice, shipping)]["Amount"] == 25
+    assert billed[(invoice, discount)]["Amount"] == -10
+    pending_rows = {(r["NetSuite ID"], r["Line ID"]) for r in read_tab(workbook, "PendingData")}
+    assert pending_rows == pending
+    everywhere = set(billed) | pending_rows
+    assert not {(invoice, line) for line in structural} & everywhere
+    assert {r["Status"] for r in read_tab(workbook, "ReconSummary_Invoice")} == {"OK"}
+    checks = {e.check_name: e.passed for e in check_evaluations(instance, run.run_id).values()}
+    assert checks["recon_difference_zero"] is True
+    # The excluded lines are in the store, with what excluded them.
+    table = schema.netsuite_transaction_line
+    with store.read() as conn:
+        audit = {
+            row.line_id: (row.itemtype, row.is_billing_line)
+            for row in conn.execute(
+                select(table.c.line_id, table.c.itemtype, table.c.is_billing_line).where(
+                    table.c.transaction_id == invoice
+                )
+            )
+        }
+    assert [audit[line] for line in structural] == [
+        ("Subtotal", False),
+        ("Group", False),
+        ("EndGroup", False),
+        ("Description", False),
+        ("InvtPart", False),
+        ("InvtPart", False),
+        ("NonInvtPart", False),
+    ]
+    assert audit[shipping] == ("ShipItem", True) and audit[discount] == ("Discount", True)

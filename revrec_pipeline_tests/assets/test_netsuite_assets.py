@@ -51,6 +51,8 @@ def test_materialize_extract_assets_reports_metadata(sandbox, database_url):
             "watermark_utc",
             "lines",
             "shards",
+            "deleted_in_netsuite",
+            "documents_with_line_only_changes",
         ):
             assert key in invoices, key
         assert invoices["pages"] >= 2 and invoices["watermark_utc"]

@@ -71,27 +71,32 @@ def headers() -> pd.DataFrame:
     )
 
 
+LINE_COLUMNS = [
+    "transaction_id",
+    "line_id",
+    "item",
+    "quantity",
+    "foreign_amount_cents",
+    "revrec_start_date",
+    "revrec_end_date",
+    "is_billing_line",
+]
+
+
 def lines() -> pd.DataFrame:
+    """Billing lines only (is_billing_line true), as the table above."""
     return pd.DataFrame(
         [
-            (100, 1, 10, Decimal("-2"), -10000, D(2026, 1, 1), D(2026, 12, 31)),
-            (100, 2, 12, None, 1000, None, None),
-            (100, 3, 11, Decimal("-1"), -5000, None, None),
-            (101, 1, 10, Decimal("-1.5"), -7550, D(2026, 3, 1), D(2027, 2, 28)),
-            (101, 2, 13, Decimal("-1"), -20000, None, None),
-            (102, 1, 13, Decimal("-1"), -30000, None, None),
-            (200, 1, 10, Decimal("1"), 2500, None, None),
-            (201, 1, 10, Decimal("1"), 1200, None, None),
+            (100, 1, 10, Decimal("-2"), -10000, D(2026, 1, 1), D(2026, 12, 31), True),
+            (100, 2, 12, None, 1000, None, None, True),
+            (100, 3, 11, Decimal("-1"), -5000, None, None, True),
+            (101, 1, 10, Decimal("-1.5"), -7550, D(2026, 3, 1), D(2027, 2, 28), True),
+            (101, 2, 13, Decimal("-1"), -20000, None, None, True),
+            (102, 1, 13, Decimal("-1"), -30000, None, None, True),
+            (200, 1, 10, Decimal("1"), 2500, None, None, True),
+            (201, 1, 10, Decimal("1"), 1200, None, None, True),
         ],
-        columns=[
-            "transaction_id",
-            "line_id",
-            "item",
-            "quantity",
-            "foreign_amount_cents",
-            "revrec_start_date",
-            "revrec_end_date",
-        ],
+        columns=LINE_COLUMNS,
     )
 
 

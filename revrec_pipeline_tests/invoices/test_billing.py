@@ -376,3 +376,26 @@ def test_no_lines_gives_empty_frames_with_columns():
     assert result.excluded.empty and list(result.excluded.columns) == LINE_COLUMNS
     assert result.all_lines.empty and list(result.all_lines.columns) == [*LINE_COLUMNS, "class"]
     assert len(result.product) == 4
+
+
+def test_lines_that_are_not_billing_lines_are_counted_nowhere():
+    lines = sample.lines()
+    structural = pd.DataFrame(
+        [
+            (100, 4, 14, None, -15000, None, None, False),  # a Subtotal of lines 1 and 3
+            (101, 3, 15, None, 4000, None, None, False),  # a COGS line
+        ],
+        columns=sample.LINE_COLUMNS,
+    )
+    result = classify(lines=pd.concat([lines, structural], ignore_index=True))
+    plain = classify()
+    for frame in ("billing_schedule", "pending_data", "excluded", "all_lines"):
+        assert getattr(result, frame).equals(getattr(plain, frame)), frame
+    assert not {(100, 4), (101, 3)} & set(keys(result.all_lines))
+
+
+def test_documents_without_a_currency_are_in_the_accounts_only_currency():
+    headers = sample.headers()
+    headers["currency"] = None  # an account without Multiple Currencies has no such column
+    result = classify(headers=headers, currencies=sample.currencies().iloc[:1])
+    assert set(result.all_lines["currency"]) == {"USD"}

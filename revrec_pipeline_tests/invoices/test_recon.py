@@ -215,19 +215,7 @@ def test_a_line_with_a_missing_currency_is_not_dropped_from_the_recon():
 
 
 def test_empty_inputs_give_empty_frames_with_the_right_columns():
-    no_lines = classify(
-        lines=pd.DataFrame(
-            columns=[
-                "transaction_id",
-                "line_id",
-                "item",
-                "quantity",
-                "foreign_amount_cents",
-                "revrec_start_date",
-                "revrec_end_date",
-            ]
-        )
-    )
+    no_lines = classify(lines=pd.DataFrame(columns=sample.LINE_COLUMNS))
     store_columns = ["period", "netsuite_customer_id", "currency", "amount_cents"]
     for revrec_lines in (pd.DataFrame(), pd.DataFrame(columns=store_columns)):
         details = recon_details(no_lines.all_lines, revrec_lines)

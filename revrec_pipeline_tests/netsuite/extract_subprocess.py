@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor
+from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor, sync_profile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import RevRecStore
 
@@ -18,10 +18,13 @@ def main() -> None:
     store = RevRecStore(settings.pop("database_url"))
     store.create_all()
     resource = NetSuiteResource(**settings)
+    client = resource.get_client()
+    # Profiled first, so that the test can count the extraction's own requests from here.
+    profile = sync_profile(client, store)
+    print("profiled", flush=True)
     extractor = Extractor(
-        resource.get_client(), store, ZoneInfo(resource.timezone), overlap=timedelta(minutes=60)
+        client, store, ZoneInfo(resource.timezone), overlap=timedelta(minutes=60), profile=profile
     )
-    print("started", flush=True)
     extractor.extract_customers()
     extractor.extract_items()
     extractor.extract_currencies()

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from revrec_pipeline.netsuite.extract import to_local
+from revrec_pipeline.netsuite.rows import to_local
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
 from revrec_pipeline.store import RevRecStore
 from revrec_pipeline_tests.sandbox_helpers import (
     expected_lines,
     extract_all,
+    line_only_changes,
     store_state,
     stored_lines,
 )
@@ -60,7 +61,7 @@ def test_full_extract_holds_exactly_what_spec_says(sandbox, store):
     assert headers[manifest["credit_memo_from_invoice"]][7] is not None  # createdfrom kept
     # Invoice item lines carry NetSuite's GL sign (negative), credit memo lines the mirror.
     by_doc = {}
-    for tran, _line, cents in stored_lines(store):
+    for tran, _line, cents, _billing in stored_lines(store):
         by_doc[tran] = by_doc.get(tran, 0) + cents
     assert by_doc[manifest["invoice_open"]] < 0
     assert by_doc[manifest["credit_memo_standalone"]] > 0
@@ -78,7 +79,7 @@ def test_incremental_applies_exactly_the_changes(sandbox, store):
 
     # Invoices the first run pulled, with at least two item lines each.
     lines_per_doc: dict[int, int] = {}
-    for tran, _line, _cents in stored_lines(store):
+    for tran, _line, _cents, _billing in stored_lines(store):
         lines_per_doc[tran] = lines_per_doc.get(tran, 0) + 1
     invoices = [
         row[0]
@@ -138,7 +139,7 @@ def test_incremental_applies_exactly_the_changes(sandbox, store):
     assert stored_lines(store) == expected_lines(sandbox)
     ids = stored_ids(store)
     assert added in ids and voided not in ids and manifest["invoice_paid"] not in ids
-    amounts = {(t, line): cents for t, line, cents in stored_lines(store)}
+    amounts = {(t, line): cents for t, line, cents, _billing in stored_lines(store)}
     assert amounts[(edited, line_of[edited][0]["id"])] == -12345
     assert amounts[(late, line_of[late][0]["id"])] == -7770
     assert (trimmed, line_of[trimmed][-1]["id"]) not in amounts
@@ -155,7 +156,9 @@ def test_incremental_applies_exactly_the_changes(sandbox, store):
         "AND voided = 'F' AND lastmodifieddate >= ?",
         (window_start,),
     )[0]["n"]
-    assert second["invoices"].upserted == in_window
+    # ... and the documents whose lines alone changed in it.
+    line_only = line_only_changes(sandbox, "CustInvc", window_start, posted_only=True)
+    assert second["invoices"].upserted == in_window + len(line_only)
     assert in_window < first["invoices"].upserted
 
     # Nothing changed since: a third run changes nothing.
