@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -277,3 +280,12 @@ def delete_document(
             local.strftime("%Y-%m-%d %H:%M:%S"),
         ),
     )
+
+
+def serve_sandbox(*options: str, **popen) -> tuple[subprocess.Popen, int]:
+    """`revrec sandbox serve --size tiny` with `options` on a free port, as a user runs it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "revrec_pipeline", "sandbox", "serve", "--size", "tiny"]
+    return subprocess.Popen([*command, "--port", str(port), *options], **popen), port

@@ -9,6 +9,7 @@ import pytest
 
 from revrec_pipeline.cli import main
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
+from revrec_pipeline_tests.sandbox_helpers import serve_sandbox
 
 
 @pytest.fixture
@@ -119,7 +120,6 @@ def test_help_explains_every_command():
 
 
 def test_sandbox_serve_with_oauth2_then_connect(tmp_path, monkeypatch, capsys):
-    import socket
     import time
 
     import requests
@@ -128,23 +128,9 @@ def test_sandbox_serve_with_oauth2_then_connect(tmp_path, monkeypatch, capsys):
 
     private, public = generate_key_pair("ES256")
     (tmp_path / "public.pem").write_text(public)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "revrec_pipeline",
-            "sandbox",
-            "serve",
-            "--size",
-            "tiny",
-            "--port",
-            str(port),
-            "--oauth2-public-key",
-            str(tmp_path / "public.pem"),
-        ],
+    server, port = serve_sandbox(
+        "--oauth2-public-key",
+        str(tmp_path / "public.pem"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -6,8 +6,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from revrec_pipeline.netsuite.rows import to_local
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
 from revrec_pipeline.store import RevRecStore
@@ -20,17 +18,6 @@ from revrec_pipeline_tests.sandbox_helpers import (
 )
 
 LA = ZoneInfo("America/Los_Angeles")
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return generate_dataset(seed=11, size="tiny")
-
-
-@pytest.fixture
-def sandbox(tiny):
-    with NetSuiteSandbox(SandboxConfig(timezone="America/Los_Angeles"), tiny) as sb:
-        yield sb
 
 
 def stored_ids(store: RevRecStore) -> set[int]:

@@ -21,7 +21,7 @@ from revrec_pipeline.netsuite.errors import NetSuiteQueryError
 from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.netsuite.rows import to_local
-from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
+from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig
 from revrec_pipeline.store import RevRecStore, schema
 from revrec_pipeline_tests.sandbox_helpers import (
     EXTRACT_TABLES,
@@ -38,17 +38,6 @@ from revrec_pipeline_tests.sandbox_helpers import (
 )
 
 TOKYO = ZoneInfo("Asia/Tokyo")  # ahead of UTC: a UTC deleteddate looks 9 hours old there
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return generate_dataset(seed=11, size="tiny")
-
-
-@pytest.fixture
-def sandbox(tiny):
-    with NetSuiteSandbox(SandboxConfig(), tiny) as sb:
-        yield sb
 
 
 def stored_line_audit(store: RevRecStore, tran_id: int) -> dict[int, tuple]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from revrec_pipeline.netsuite.errors import NetSuiteQueryError
 from revrec_pipeline.netsuite.extract import INVOICE
 from revrec_pipeline.netsuite.profile import FEATURE_COLUMNS, AccountProfile, discover_profile
-from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
+from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import utcnow
 from revrec_pipeline.store.profile import read_profile, save_profile
@@ -28,17 +28,6 @@ from revrec_pipeline_tests.sandbox_helpers import (
 
 EVERY_COLUMN = {f"{t}.{c}" for cols in FEATURE_COLUMNS.values() for t, c in cols}
 PROBE = re.compile(r"^SELECT (\w+) FROM (\w+) WHERE \w+ = \?$")
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return generate_dataset(seed=11, size="tiny")
-
-
-@pytest.fixture
-def sandbox(tiny):
-    with NetSuiteSandbox(SandboxConfig(), tiny) as sb:
-        yield sb
 
 
 def probes(client) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import requests
 from revrec_pipeline.cli import main
 from revrec_pipeline.sandbox import SandboxConfig
 from revrec_pipeline.sandbox.config import FEATURES, parse_features
+from revrec_pipeline_tests.sandbox_helpers import serve_sandbox
 
 ALL_OFF = dict.fromkeys(FEATURES, False)
 
@@ -79,27 +79,13 @@ def test_help_explains_the_switches():
 
 
 def test_serve_sets_the_config_and_prints_the_features():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "revrec_pipeline",
-            "sandbox",
-            "serve",
-            "--size",
-            "tiny",
-            "--port",
-            str(port),
-            "--features",
-            "default,-classes,journal_approval",
-            "--deleted-type-form",
-            "label",
-            "--deleted-date-zone",
-            "utc",
-        ],
+    server, port = serve_sandbox(
+        "--features",
+        "default,-classes,journal_approval",
+        "--deleted-type-form",
+        "label",
+        "--deleted-date-zone",
+        "utc",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
