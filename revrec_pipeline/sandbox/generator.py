@@ -856,7 +856,9 @@ class _DocumentWriter:
             "itemtype": "EndGroup" if kind == "endgroup" else item_row[3] if item_row else None,
             "quantity": float(spec["qty"]) if spec.get("qty") is not None else None,
             "rate": spec.get("price"),
-            "netamount": None if cents is None else round(cents * header["exchangerate"]) / 100,
+            # both in the document's currency (reference §9); base currency is only in
+            # transactionaccountingline, which the sandbox does not hold
+            "netamount": None if cents is None else cents / 100,
             "foreignamount": None if cents is None else cents / 100,
             "debit": None,
             "credit": None,

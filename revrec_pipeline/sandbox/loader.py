@@ -93,13 +93,10 @@ class _Shape:
         return {**row, "currency": BASE_CURRENCY, "exchangerate": 1.0}
 
     def lines(self, rows: list[dict]) -> Iterator[dict]:
+        # amounts need no rewrite: netamount and foreignamount are both document currency
+        blank = dict.fromkeys(self.segments)
         for row in rows:
-            row = dict(row)
-            for column in self.segments:
-                row[column] = None
-            if self.one_currency:
-                row["netamount"] = row["foreignamount"]
-            yield row
+            yield {**row, **blank}
 
 
 def _load_documents(conn: sqlite3.Connection, dataset: Dataset, shape: _Shape) -> None:

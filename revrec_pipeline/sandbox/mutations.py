@@ -340,7 +340,6 @@ def _insert(conn, table: str, row: dict) -> None:
 
 def _line_db(line: dict, n: int, header: dict, stamp: str) -> dict:
     cents = line["cents"]
-    rate = Decimal(str(header["exchangerate"]))
     return {
         "transaction": header["id"],
         "id": n,
@@ -351,7 +350,8 @@ def _line_db(line: dict, n: int, header: dict, stamp: str) -> dict:
         "itemtype": line["itemtype"],
         "quantity": line.get("quantity"),
         "rate": line.get("rate"),
-        "netamount": None if cents is None else float((cents * rate).quantize(_CENT)),
+        # both in the document's currency (reference §9)
+        "netamount": None if cents is None else float(cents),
         "foreignamount": None if cents is None else float(cents),
         "account": line.get("account"),
         "memo": line.get("memo"),

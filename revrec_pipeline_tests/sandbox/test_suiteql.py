@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
@@ -101,6 +103,30 @@ def test_line_query_keyset(sandbox):
         )
     }
     assert not excluded & {int(i["transaction"]) for i in items}
+
+
+AMOUNTS = (
+    "SELECT t.exchangerate, tl.mainline, tl.taxline, tl.itemtype, tl.netamount, "
+    "tl.foreignamount FROM transactionline tl INNER JOIN transaction t ON t.id = tl.transaction "
+    "WHERE t.id = ? AND tl.foreignamount IS NOT NULL ORDER BY tl.id"
+)
+
+
+def test_netamount_is_in_the_document_currency_like_foreignamount(sandbox):
+    # Reference §9: both are "(Transaction Currency)"; base currency is transactionaccountingline.
+    added = sandbox.add_invoice(
+        sandbox.manifest["individual_customer"],
+        [{"item": "Platform Subscription", "amount": "333.33", "quantity": 3}],
+        trandate=date(2026, 11, 20),
+        currency="EUR",
+        tax="7.77",
+    )
+    for invoice in (sandbox.manifest["invoice_gbp"], added):  # generated, and added later
+        lines = rows(sandbox, AMOUNTS, [invoice])
+        assert float(lines[0]["exchangerate"]) != 1  # a rate that would show a conversion
+        assert lines[0]["mainline"] == "T" and any(ln["mainline"] == "F" for ln in lines)
+        for ln in lines:  # item lines, any tax line and the mainline alike
+            assert ln["netamount"] == ln["foreignamount"], ln
 
 
 def test_deleted_record_query(sandbox):
