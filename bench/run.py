@@ -48,7 +48,8 @@ def step_extract(size: int, db_dir: str) -> dict:
 
     import requests
 
-    from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor
+    from revrec_pipeline.netsuite.extract import Extractor
+    from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
     from revrec_pipeline.netsuite.resource import NetSuiteResource
     from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
     from revrec_pipeline.store import RevRecStore

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from revrec_pipeline.netsuite.client import NetSuiteClient
-from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor
+from revrec_pipeline.netsuite.extract import Extractor
+from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.sandbox import NetSuiteSandbox
 from revrec_pipeline.store import RevRecStore, schema

@@ -12,7 +12,7 @@ import dagster as dg
 import pandas as pd
 import pandera.errors
 
-from revrec_pipeline.invoices.billing import classify_lines
+from revrec_pipeline.invoices.billing import BillingInputError, classify_lines
 from revrec_pipeline.invoices.matching import match_customers
 from revrec_pipeline.invoices.recon import (
     describe_differences,
@@ -112,14 +112,17 @@ def invoice_tables(
             inputs.crm_customers,
             by_name=invoice_settings.use_customer_name_mapping,
         )
-        lines = classify_lines(
-            inputs.headers,
-            inputs.lines,
-            inputs.items,
-            inputs.currencies,
-            matches,
-            invoice_settings.exclusion(),
-        )
+        try:
+            lines = classify_lines(
+                inputs.headers,
+                inputs.lines,
+                inputs.items,
+                inputs.currencies,
+                matches,
+                invoice_settings.exclusion(),
+            )
+        except BillingInputError as exc:
+            raise dg.Failure(str(exc)) from None
         go_live = go_live_period(conn)
         mode = SYNC if go_live else CONVERSION
         try:

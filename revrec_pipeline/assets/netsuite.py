@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor, StreamResult
+from revrec_pipeline.netsuite.extract import Extractor, StreamResult
+from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store.db import StoreResource
 

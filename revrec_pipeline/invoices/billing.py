@@ -68,6 +68,23 @@ def _negate(value):
     return None if value is None or value != value else -value
 
 
+class BillingInputError(ValueError):
+    """The extracted data cannot be billed as it is; the message is one sentence."""
+
+
+def single_currency(currencies: pd.DataFrame) -> str:
+    """The account's one currency, for documents that carry none (no Multiple Currencies)."""
+    if len(currencies) == 1:
+        return str(currencies["symbol"].iloc[0])
+    found = ", ".join(sorted(map(str, currencies["symbol"]))) or "none"
+    raise BillingInputError(
+        "NetSuite's documents carry no currency (the account has no Multiple Currencies "
+        f"feature) but its currency list holds {len(currencies)} currencies ({found}), so the "
+        "documents' currency cannot be told; run a sync again to refresh the currency list, or "
+        "`revrec connect` to re-profile the account."
+    )
+
+
 def excluded_item_ids(items: pd.DataFrame, exclude: ExcludeProducts | None) -> set[int]:
     if exclude is None or items.empty:
         return set()
@@ -115,8 +132,9 @@ def classify_lines(
         frame["item"].map(item_names["displayname"]).fillna(frame["product_code"])
     )
     frame["currency_code"] = frame["currency"].map(currencies.set_index("id")["symbol"])
-    if len(currencies) == 1:  # the account's only currency (no Multiple Currencies feature)
-        frame.loc[frame["currency"].isna(), "currency_code"] = currencies["symbol"].iloc[0]
+    without = frame["currency"].isna()
+    if without.any():  # an account without Multiple Currencies: documents carry none
+        frame.loc[without, "currency_code"] = single_currency(currencies)
     by_customer = matches.set_index("netsuite_customer_id")
     for column in (
         "netsuite_customer_name",

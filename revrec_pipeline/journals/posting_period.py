@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from revrec_pipeline.journals.periods import period_end, period_start
+from revrec_pipeline.journals.periods import period_end
 from revrec_pipeline.netsuite.literals import date_sql
+from revrec_pipeline.netsuite.profile import POSTING_PERIODS_SQL, is_calendar_month
 
 
 class PostingPeriodError(ValueError):
@@ -25,8 +26,7 @@ def posting_period_query(day: date) -> str:
     return (
         "SELECT id, periodname, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, "
         "TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate, closed, alllocked FROM accountingperiod "
-        "WHERE isposting = 'T' AND isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' "
-        f"AND startdate <= {on} AND enddate >= {on} ORDER BY id"
+        f"WHERE {POSTING_PERIODS_SQL} AND startdate <= {on} AND enddate >= {on} ORDER BY id"
     )
 
 
@@ -50,13 +50,22 @@ def choose_posting_period(rows: list[dict], period: str) -> dict:
         )
     row = rows[0]
     start, end = str(row.get("startdate", ""))[:10], str(row.get("enddate", ""))[:10]
-    if (start, end) != (period_start(period).isoformat(), day.isoformat()):
+    if not _is_month_of(start, end, day):
         raise PostingPeriodError(
             f"NetSuite's posting period {_name(row)} runs from {start} to {end}, not the "
             f"calendar month {period}: the account uses a non-calendar fiscal calendar (4-4-5 "
             "or similar), which journal posting does not support yet."
         )
     return row
+
+
+def _is_month_of(start: str, end: str, day: date) -> bool:
+    """The period runs over the calendar month of `day` (its last day)."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        return False
+    return last == day and is_calendar_month(first, last)
 
 
 def closed_problem(row: dict) -> str | None:

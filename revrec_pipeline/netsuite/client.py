@@ -132,12 +132,8 @@ class NetSuiteClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
-        server_error_retries: int = SERVER_ERROR_RETRIES,
     ) -> requests.Response:
-        """Send one request with governance and retries; return a 2xx response or raise.
-
-        `server_error_retries` bounds the retries of a 500 (0 for a probe whose 500 is the
-        answer: a field the account does not have)."""
+        """Send one request with governance and retries; return a 2xx response or raise."""
         url = self.base_url + path
         auth_failures = 0
         server_errors = 0
@@ -177,7 +173,7 @@ class NetSuiteClient:
                 continue
             if (
                 response.status_code == 500
-                and server_errors < server_error_retries
+                and server_errors < SERVER_ERROR_RETRIES
                 and attempt + 1 < self.max_attempts
             ):
                 server_errors += 1
@@ -212,7 +208,6 @@ class NetSuiteClient:
         *,
         limit: int = PAGE_SIZE,
         offset: int = 0,
-        server_error_retries: int = SERVER_ERROR_RETRIES,
     ) -> dict[str, Any]:
         response = self.request(
             "POST",
@@ -220,7 +215,6 @@ class NetSuiteClient:
             params={"limit": limit, "offset": offset},
             json={"q": query, "params": [str(p) for p in params]},
             headers={"Prefer": "transient"},
-            server_error_retries=server_error_retries,
         )
         try:
             body = response.json()
@@ -252,7 +246,6 @@ class NetSuiteClient:
         *,
         key: str,
         after: Any,
-        key_column: str | None = None,
         page_size: int = PAGE_SIZE,
     ) -> Iterator[list[dict[str, Any]]]:
         """Page by keyset: `query` ends with `... AND <key> > ? ORDER BY <key>`.
@@ -260,7 +253,7 @@ class NetSuiteClient:
         The last `?` receives the previous page's last key, so no request ever needs an offset
         and a query of any size stays under NetSuite's 100,000-row cap.
         """
-        column = key_column or key.split(".")[-1]
+        column = key.split(".")[-1]
         last = after
         while True:
             page = self.suiteql_page(query, [*params, last], limit=page_size)

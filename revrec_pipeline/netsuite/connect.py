@@ -107,14 +107,6 @@ def rehearse_sync(
     return results
 
 
-def check_connection(
-    settings: Settings, progress: Callable[[str], None] = print, **overrides
-) -> list[CheckResult]:
-    """The permission checks alone."""
-    client = client_from_environment(settings, max_attempts=3, **overrides)
-    return check_permissions(client, settings, progress)
-
-
 def check_permissions(
     client: NetSuiteClient, settings: Settings, progress: Callable[[str], None]
 ) -> list[CheckResult]:

@@ -33,8 +33,6 @@ from revrec_pipeline.netsuite.paging import MIN_SHARD_DOCUMENTS, id_shards, para
 from revrec_pipeline.netsuite.profile import AccountProfile, discover_profile
 from revrec_pipeline.netsuite.queries import (
     ALL_IDS,
-    CREDIT_MEMO,
-    INVOICE,
     MAX_IN_LIST,
     DocumentQueries,
     EntityQueries,
@@ -54,9 +52,7 @@ from revrec_pipeline.netsuite.rows import (
 )
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
-from revrec_pipeline.store.profile import fresh_profile, save_profile
-
-__all__ = ["CREDIT_MEMO", "INVOICE", "Extractor", "StreamResult", "capped", "sync_profile"]
+from revrec_pipeline.store.profile import read_profile, save_profile
 
 CHUNK = 500  # ids per store statement
 CLOCK_MARGIN = timedelta(minutes=5)  # how far NetSuite's clock may run ahead of ours
@@ -86,10 +82,11 @@ def _raise_explained(query: Query, exc: NetSuiteError) -> NoReturn:
 
 def sync_profile(client: NetSuiteClient, store: RevRecStore) -> AccountProfile:
     """The account's stored profile while fresh; otherwise discovered again and stored."""
-    profile = fresh_profile(store, client.account_id)
-    if profile is None:
-        profile = discover_profile(client, client.account_id)
-        save_profile(store, profile)
+    stored = read_profile(store, client.account_id)
+    if stored is not None and stored.is_fresh(utcnow()):
+        return stored
+    profile = discover_profile(client, client.account_id, previous=stored)
+    save_profile(store, profile)
     return profile
 
 

@@ -12,10 +12,11 @@ queries) and stores it. `revrec connect` always discovers it afresh.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 PROFILE_MAX_AGE = timedelta(hours=24)
 
@@ -42,7 +43,15 @@ FEATURE_LABELS = {
     "journal_approval": "Require Approvals on Journal Entries",
 }
 # Journal line segment field (mapping column) → the feature it needs.
-SEGMENT_FEATURES = {"department": "departments", "class": "classes", "location": "locations"}
+SEGMENT_FEATURES = {
+    column: feature
+    for feature in ("departments", "classes", "locations")
+    for _, column in FEATURE_COLUMNS[feature]
+}
+# transaction.approvalstatus ids (unconfirmed, SPEC §4; empty: no approval routing, approved).
+APPROVAL_PENDING, APPROVAL_APPROVED, APPROVAL_REJECTED = "1", "2", "3"
+# Accounting periods a journal entry can post to: not a quarter, year or adjustment period.
+POSTING_PERIODS_SQL = "isposting = 'T' AND isquarter = 'F' AND isyear = 'F' AND isadjust = 'F'"
 
 
 @dataclass(frozen=True)
@@ -67,11 +76,6 @@ class AccountProfile:
     def is_fresh(self, now: datetime, max_age: timedelta = PROFILE_MAX_AGE) -> bool:
         """Young enough for a sync to build its queries from (`now` naive UTC)."""
         return self.discovered_at is not None and now - self.discovered_at < max_age
-
-    def missing_columns(self) -> tuple[str, ...]:
-        """Optional columns the account does not have: never queried, stored empty."""
-        every = (f"{t}.{c}" for cols in FEATURE_COLUMNS.values() for t, c in cols)
-        return tuple(column for column in every if column not in self.columns)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -113,11 +117,11 @@ DELETED_RECORD_FORMS: dict[str, tuple[str, ...]] = {
 PROBE_KEYS = {"transactionline": "transaction", "deletedrecord": "recordid"}
 
 
-def probe_column(client, table: str, column: str) -> bool:
+def probe_column(client, table: str, column: str, known: bool | None = None) -> bool:
     """Whether the account has `table.column`: a query naming it on no rows. A feature that is
     off answers 400 (the answer: not retried) or sometimes 500, which is retried like any
-    SuiteQL 500 (at most twice): a passing fault must not drop a column from the profile that
-    syncs then use for a day."""
+    SuiteQL 500 (at most twice). A 500 that persists is ambiguous: `known` (what the previous
+    profile said) then stands, so a bad minute at NetSuite cannot drop a column for a day."""
     from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
 
     key = PROBE_KEYS.get(table, "id")
@@ -126,31 +130,34 @@ def probe_column(client, table: str, column: str) -> bool:
     except NetSuiteAuthError:
         raise
     except NetSuiteError as exc:
+        if exc.status == 500 and known is not None:
+            return known
         if exc.status in (400, 500):
             return False
         raise
     return True
 
 
-def probe_calendar_months(client) -> bool | None:
-    """True when every posting period (not quarter, year or adjustment) is a calendar month."""
-    import calendar
-    from datetime import date
+def is_calendar_month(start: date, end: date) -> bool:
+    """Whether a posting period runs from the first to the last day of one month."""
+    last_day = calendar.monthrange(start.year, start.month)[1]
+    return start.day == 1 and end == start.replace(day=last_day)
 
+
+def probe_calendar_months(client) -> bool | None:
+    """True when every posting period (POSTING_PERIODS_SQL) is a calendar month."""
     rows = client.query_small(
         "SELECT id, TO_CHAR(startdate, 'YYYY-MM-DD') AS startdate, "
         "TO_CHAR(enddate, 'YYYY-MM-DD') AS enddate FROM accountingperiod "
-        "WHERE isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' AND id > ? ORDER BY id",
+        f"WHERE {POSTING_PERIODS_SQL} AND id > ? ORDER BY id",
         [0],
     )
     if not rows:
         return None
-    for row in rows:
-        start, end = date.fromisoformat(row["startdate"]), date.fromisoformat(row["enddate"])
-        last_day = calendar.monthrange(start.year, start.month)[1]
-        if start.day != 1 or end != start.replace(day=last_day):
-            return False
-    return True
+    return all(
+        is_calendar_month(date.fromisoformat(row["startdate"]), date.fromisoformat(row["enddate"]))
+        for row in rows
+    )
 
 
 def probe_deleted_record_forms(client) -> tuple[str, ...]:
@@ -158,10 +165,7 @@ def probe_deleted_record_forms(client) -> tuple[str, ...]:
     forms = sorted({form for values in DELETED_RECORD_FORMS.values() for form in values})
     listed = ", ".join(f"'{form}'" for form in forms)
     seen: set[str] = set()
-    columns = ["type"] + (
-        ["recordtypeid"] if probe_column(client, "deletedrecord", "recordtypeid") else []
-    )
-    for column in columns:
+    for column in ("type", "recordtypeid"):  # both columns confirmed (reference §9)
         rows = client.query_small(
             f"SELECT DISTINCT {column} AS form FROM DeletedRecord "
             f"WHERE LOWER({column}) IN ({listed})"
@@ -174,21 +178,24 @@ def probe_journal_approval(client) -> bool | None:
     """True when a journal entry of the account waits for approval; None when none tells."""
     rows = client.suiteql_page(
         "SELECT id FROM transaction WHERE type = 'Journal' AND approvalstatus = ? ORDER BY id",
-        ["1"],
+        [APPROVAL_PENDING],
         limit=1,
     )["items"]
     return True if rows else None
 
 
-def discover_profile(client, account_id: str) -> AccountProfile:
-    """Probe every optional column and the account's shape; a handful of tiny queries."""
+def discover_profile(
+    client, account_id: str, previous: AccountProfile | None = None
+) -> AccountProfile:
+    """Probe every optional column and the account's shape; a handful of tiny queries.
+    `previous` (a stale stored profile) settles a column whose probe keeps answering 500."""
     from revrec_pipeline.store.db import utcnow
 
     columns = tuple(
         f"{table}.{column}"
         for cols in FEATURE_COLUMNS.values()
         for table, column in cols
-        if probe_column(client, table, column)
+        if probe_column(client, table, column, previous.has(table, column) if previous else None)
     )
     features: dict[str, bool | None] = {
         name: all(f"{t}.{c}" in columns for t, c in cols) for name, cols in FEATURE_COLUMNS.items()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from revrec_pipeline.netsuite.errors import NetSuiteError, NetSuiteQueryError
 from revrec_pipeline.netsuite.literals import NS_DATE, NS_DATETIME, timestamp_sql
 from revrec_pipeline.netsuite.profile import (
+    APPROVAL_APPROVED,
     DELETED_RECORD_FORMS,
     FEATURE_COLUMNS,
     FEATURE_LABELS,
@@ -32,7 +33,6 @@ from revrec_pipeline.netsuite.profile import (
 
 INVOICE, CREDIT_MEMO = "CustInvc", "CustCred"
 STREAMS = {INVOICE: "invoices", CREDIT_MEMO: "credit memos"}
-APPROVED = "2"  # approvalstatus; empty means no approval routing, which counts as approved
 NOT_PULLED_INVOICE_STATUSES = ("D", "E")  # pending approval, rejected
 # Lines that only structure a document: a Subtotal sums the lines above it and an EndGroup
 # carries its group's total, so counting them would count amounts twice (reference §9).
@@ -96,7 +96,7 @@ def pulled_sql(alias: str, tran_type: str) -> str:
     (a missing voided flag or status does not exclude a document)."""
     sql = (
         f"NVL({alias}.voided, 'F') = 'F' AND {alias}.posting = 'T' "
-        f"AND ({alias}.approvalstatus IS NULL OR {alias}.approvalstatus = {APPROVED})"
+        f"AND ({alias}.approvalstatus IS NULL OR {alias}.approvalstatus = {APPROVAL_APPROVED})"
     )
     if tran_type == INVOICE:
         statuses = ", ".join(f"'{s}'" for s in NOT_PULLED_INVOICE_STATUSES)
@@ -106,10 +106,6 @@ def pulled_sql(alias: str, tran_type: str) -> str:
 
 def flag_sql(condition: str, name: str) -> str:
     return f"CASE WHEN {condition} THEN 'T' ELSE 'F' END AS {name}"
-
-
-def deleted_forms(kind: str) -> tuple[str, ...]:
-    return DELETED_RECORD_FORMS[kind]
 
 
 # -- building blocks --------------------------------------------------------------------------
@@ -321,7 +317,7 @@ def deletions(kind: str, start: str | None) -> Query:
     """DeletedRecord rows of one kind since `start` (the caller widens the window: the zone of
     deleteddate is unconfirmed). `type` may hold an id, a code or a label; `recordtypeid` the
     record type: either one matching any known form is a deletion of that kind."""
-    forms = ", ".join(f"'{form}'" for form in deleted_forms(kind))
+    forms = ", ".join(f"'{form}'" for form in DELETED_RECORD_FORMS[kind])
     stream = STREAMS.get(kind, ENTITY_STREAMS.get(kind, kind))
     window = "".join(f" AND {c}" for c in _since("deletedrecord.deleteddate", start))
     return Query(

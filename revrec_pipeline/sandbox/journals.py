@@ -41,7 +41,6 @@ APPROVAL_STATUS = {1: "Pending Approval", 2: "Approved", 3: "Rejected"}
 # How GET shows approval (the REST shape is unconfirmed, reference §5.4): both fields, only
 # `approvalStatus`, only the `approved` checkbox, or neither (then only SuiteQL tells).
 APPROVAL_FORMS = ("both", "status", "approved", "none")
-# DeletedRecord.type for a journal entry in each form the sandbox can be switched to.
 
 
 class JournalError(Exception):

@@ -12,6 +12,7 @@ from revrec_pipeline.invoices.billing import (
     LINE_COLUMNS,
     PENDING_COLUMNS,
     PRODUCT_COLUMNS,
+    BillingInputError,
     classify_lines,
 )
 from revrec_pipeline.invoices.matching import match_customers
@@ -399,3 +400,19 @@ def test_documents_without_a_currency_are_in_the_accounts_only_currency():
     headers["currency"] = None  # an account without Multiple Currencies has no such column
     result = classify(headers=headers, currencies=sample.currencies().iloc[:1])
     assert set(result.all_lines["currency"]) == {"USD"}
+
+
+def test_documents_without_a_currency_in_an_account_listing_several_are_refused():
+    headers = sample.headers()
+    headers["currency"] = None
+    currencies = sample.currencies()
+    assert len(currencies) > 1
+    with pytest.raises(BillingInputError) as refused:
+        classify(headers=headers, currencies=currencies)
+    symbols = ", ".join(sorted(currencies["symbol"]))
+    assert str(refused.value) == (
+        "NetSuite's documents carry no currency (the account has no Multiple Currencies "
+        f"feature) but its currency list holds {len(currencies)} currencies ({symbols}), so the "
+        "documents' currency cannot be told; run a sync again to refresh the currency list, or "
+        "`revrec connect` to re-profile the account."
+    )

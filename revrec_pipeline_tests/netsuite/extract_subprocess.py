@@ -8,7 +8,8 @@ import sys
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE, Extractor, sync_profile
+from revrec_pipeline.netsuite.extract import Extractor, sync_profile
+from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import RevRecStore
 

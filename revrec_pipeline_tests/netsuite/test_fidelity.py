@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from revrec_pipeline.netsuite.errors import NetSuiteQueryError
-from revrec_pipeline.netsuite.extract import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.profile import AccountProfile
+from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.rows import to_local
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig
 from revrec_pipeline.store import RevRecStore, schema

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from revrec_pipeline.netsuite.errors import NetSuiteQueryError
-from revrec_pipeline.netsuite.extract import INVOICE
 from revrec_pipeline.netsuite.profile import FEATURE_COLUMNS, AccountProfile, discover_profile
+from revrec_pipeline.netsuite.queries import INVOICE
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import utcnow
@@ -50,6 +50,25 @@ def test_a_passing_500_does_not_drop_a_column_from_the_profile(sandbox):
     profile = discover_profile(client, sandbox.config.account_id)
     assert sandbox.stats.injected_faults == 2
     assert set(profile.columns) == EVERY_COLUMN
+
+
+@pytest.mark.parametrize("known", [True, False, None])
+def test_a_probe_that_keeps_answering_500_leaves_the_previous_verdict(sandbox, known):
+    """A persistent 500 is ambiguous (a bad field, or NetSuite unwell): what the previous
+    profile said about the column stands; with no previous profile it counts as absent."""
+    everything = AccountProfile.everything(sandbox.config.account_id)
+    previous = None
+    if known is not None:
+        columns = everything.columns if known else everything.columns[1:]
+        previous = replace(everything, columns=columns)
+    first = "transactionline.department"  # the first column probed
+    assert everything.columns[0] == first
+    client = netsuite_resource(sandbox).get_client()
+    sandbox.fail_next(3, status=500)  # the first probe and both of its retries
+    profile = discover_profile(client, sandbox.config.account_id, previous=previous)
+    assert sandbox.stats.injected_faults == 3
+    assert profile.has("transactionline", "department") is bool(known)
+    assert set(profile.columns) - {first} == EVERY_COLUMN - {first}
 
 
 def test_a_sync_discovers_and_stores_the_profile_when_none_is_stored(sandbox, store):

@@ -29,6 +29,12 @@ def upgrade() -> None:
         sa.Column("is_billing_line", sa.Boolean(), nullable=False, server_default=sa.true()),
     )
     op.add_column(table, sa.Column("line_last_modified_at", sa.DateTime(), nullable=True))
+    # Lines stored before this revision include COGS, Subtotal, EndGroup and technical lines
+    # flagged as billing lines: the next sync re-reads every document (a full load of the
+    # document streams), so each line gets the billing-line verdict NetSuite computes.
+    op.execute(
+        "DELETE FROM sync_state WHERE stream IN ('transactions:CustInvc', 'transactions:CustCred')"
+    )
     op.create_table(
         "netsuite_account_profile",
         sa.Column("account_id", sa.String(length=64), nullable=False),
