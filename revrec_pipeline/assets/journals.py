@@ -13,8 +13,8 @@ from revrec_pipeline.journals.entries import (
     JournalEntry,
     build_entries,
     entry_body,
-    mixed_currency_problem,
     needed_accounts,
+    one_currency_problem,
     period_details,
 )
 from revrec_pipeline.journals.mapping import AccountMapping, disabled_segments
@@ -224,20 +224,24 @@ class _Posting:
         held = self.client.get_journal_entry(f"eid:{entry.external_id}")
         return held, readback.differences(entry, held, self.netsuite_period["id"])
 
-    def approval(self, held: dict) -> str:
+    def approval(self, held: dict) -> tuple[str | None, str | None]:
+        """(PENDING, APPROVED or REJECTED, None), or (None, why nothing tells)."""
         state = readback.approval(held, self.profile.feature("journal_approval"))
-        if state is None:  # the record shows neither form: SuiteQL's transaction row tells
-            rows = self.client.query_small(
-                "SELECT approvalstatus, status FROM transaction WHERE id = ?", [held["id"]]
-            )
-            state = readback.approval_of_row(rows[0] if rows else None)
-        return state
+        if state is not None:
+            return state, None
+        # The record shows neither form: SuiteQL's transaction row tells.
+        rows = self.client.query_small(readback.APPROVAL_QUERY, [held["id"]])
+        row = rows[0] if rows else None
+        state = readback.approval_of_row(row)
+        return state, None if state else readback.unknown_approval(held["id"], row)
 
     def record_held(self, entry: JournalEntry, held: dict, how: str) -> None:
         """NetSuite holds the entry as planned: record it posted, or pending approval."""
         netsuite_id = str(held["id"])
-        state = self.approval(held)
-        if state == readback.REJECTED:
+        state, unknown = self.approval(held)
+        if unknown:
+            self.fail(entry, unknown, netsuite_id)
+        elif state == readback.REJECTED:
             self.fail(
                 entry,
                 "an approver rejected it in NetSuite (journal "
@@ -257,7 +261,7 @@ class _Posting:
                 f"{entry.external_id} {how} as NetSuite journal {netsuite_id}, pending approval "
                 "in NetSuite: it posts once approved; a re-run then records it posted."
             )
-        else:
+        elif state == readback.APPROVED:
             record_posting(
                 self.db, entry.external_id, status=POSTED, netsuite_id=netsuite_id, verified=True
             )
@@ -293,9 +297,10 @@ def posted_journals(
         profile = account_profile(db, netsuite, context, client)
         # Refusals that need no journal request come first: nothing is read or written.
         refuse_disabled_segments(mapping, profile)
-        mixed = mixed_currency_problem([entry for entry, _ in todo], period)
-        if mixed and profile.feature("multi_currency") is False:
-            raise dg.Failure(mixed)
+        if profile.feature("multi_currency") is False:
+            wrong = one_currency_problem([entry for entry, _ in todo], period, list(currency_ids))
+            if wrong:
+                raise dg.Failure(wrong)
         netsuite_period = netsuite_posting_period(client, period)
         run = _Posting(context, db, client, profile, netsuite_period)
         post_entries(run, todo, mapping, currency_ids, netsuite.journal_approved)

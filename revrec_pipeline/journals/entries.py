@@ -208,18 +208,43 @@ def build_entries(
     return entries
 
 
-def mixed_currency_problem(entries: list[JournalEntry], period: str) -> str | None:
-    """Without Multiple Currencies every NetSuite entry is in the base currency: entries in
-    several currencies cannot be posted as they are."""
+def one_currency_problem(
+    entries: list[JournalEntry], period: str, account_currencies: list[str]
+) -> str | None:
+    """Without Multiple Currencies NetSuite books every entry in the account's one currency
+    (no `currency` is sent): the entries must all be in it. `account_currencies`: the symbols
+    the store knows from NetSuite's currency list, exactly one in such an account."""
     currencies = sorted({entry.currency for entry in entries})
-    if len(currencies) < 2:
+    if len(currencies) >= 2:
+        return (
+            f"The journal entries for {period} are in {', '.join(currencies[:-1])} and "
+            f"{currencies[-1]}, but the NetSuite account does not have the Multiple Currencies "
+            "feature, so it would book every one in its base currency; nothing was posted."
+        )
+    if not currencies:
         return None
-    return (
-        f"The journal entries for {period} are in {', '.join(currencies[:-1])} and "
-        f"{currencies[-1]}, but the NetSuite "
-        "account does not have the Multiple Currencies feature, so it would book every one in "
-        "its base currency; nothing was posted."
-    )
+    if len(account_currencies) != 1:
+        known = (
+            f"lists {len(account_currencies)} currencies for it "
+            f"({', '.join(sorted(account_currencies))}), so its one currency cannot be told; "
+            "run `revrec connect` to profile the account again (it may have Multiple "
+            "Currencies now)"
+            if account_currencies
+            else "has not read its currency from NetSuite yet; run `revrec sync` to read it"
+        )
+        return (
+            f"The journal entries for {period} are in {currencies[0]} and the NetSuite account "
+            f"does not have the Multiple Currencies feature, but the store {known}, then post "
+            "again; nothing was posted."
+        )
+    if currencies[0] != account_currencies[0]:
+        return (
+            f"The journal entries for {period} are in {currencies[0]}, but the NetSuite account "
+            "does not have the Multiple Currencies feature and its only currency is "
+            f"{account_currencies[0]}, so it would book them as {account_currencies[0]} "
+            "amounts; nothing was posted."
+        )
+    return None
 
 
 def entry_body(

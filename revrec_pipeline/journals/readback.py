@@ -9,7 +9,8 @@ script that clears a field, or a field NetSuite dropped, shows here naming the l
 confirmed (reference §5.4, §9), so every known form is read: `approvalStatus` as a reference
 ({"id": "1", "refName": "Pending Approval"}) or a bare id or label, and the `approved`
 checkbox as a boolean or 'T'/'F'. When the record shows neither, SuiteQL's
-`transaction.approvalstatus` / `status` (Journal:A Pending Approval) tells (`approval_of_row`).
+`transaction.approvalstatus` / `status` (Journal:A Pending Approval) / `posting` tells
+(`approval_of_row`), approved only on positive evidence.
 
 NetSuite's value forms: amounts as JSON numbers or strings; references as {"id": ...} with the
 id a string or a number, or a bare id.
@@ -27,6 +28,10 @@ APPROVAL_IDS = {"1": PENDING, "2": APPROVED, "3": REJECTED}
 APPROVAL_LABELS = {"pending approval": PENDING, "approved": APPROVED, "rejected": REJECTED}
 # transaction.status letters of a journal: Journal:A Pending Approval, Journal:B Approved.
 JOURNAL_STATUS = {"A": PENDING, "B": APPROVED}
+# transaction.posting: a journal pending approval is non-posting until approved.
+POSTING = {"T": APPROVED, "F": PENDING}
+# What SuiteQL tells when the REST record shows neither approval form.
+APPROVAL_QUERY = "SELECT approvalstatus, status, posting FROM transaction WHERE id = ?"
 SHOWN_PROBLEMS = 10
 
 
@@ -180,10 +185,31 @@ def approval(record: dict, approval_required: bool | None = None) -> str | None:
     return None
 
 
-def approval_of_row(row: dict | None) -> str:
-    """From SuiteQL's transaction row (approvalstatus, status); no approval data = approved."""
-    row = row or {}
-    found = APPROVAL_IDS.get(str(row.get("approvalstatus") or "").strip())
-    if found:
-        return found
-    return JOURNAL_STATUS.get(str(row.get("status") or "").strip().upper(), APPROVED)
+def approval_of_row(row: dict | None) -> str | None:
+    """From SuiteQL's transaction row (APPROVAL_QUERY); None when nothing in it tells.
+
+    APPROVED needs positive evidence (approvalstatus 2, status B or posting 'T') and nothing
+    against it: a journal pending approval is non-posting (reference §4.1, §5.4), so
+    posting 'F' is pending, and a missing row or unknown values are never taken as approved."""
+    if not row:
+        return None
+    status = str(row.get("status") or "").strip().upper().rsplit(":", 1)[-1]  # B or Journal:B
+    signals = {
+        APPROVAL_IDS.get(ref_id(row.get("approvalstatus")) or ""),
+        JOURNAL_STATUS.get(status),
+        POSTING.get(str(row.get("posting") or "").strip().upper()),
+    }
+    return next((state for state in (REJECTED, PENDING, APPROVED) if state in signals), None)
+
+
+def unknown_approval(netsuite_id, row: dict | None) -> str:
+    """Why an entry whose approval nothing tells is not recorded posted (one sentence). A row
+    of empty values comes back as {} (SuiteQL leaves out empty fields)."""
+    where = (
+        f"SuiteQL has no transaction row for NetSuite journal {netsuite_id}"
+        if row is None
+        else f"NetSuite journal {netsuite_id} shows no approval state (its record has neither "
+        "approvalStatus nor approved, its transaction row no known approvalstatus, status or "
+        "posting)"
+    )
+    return f"{where}, so it is not recorded posted; re-run to read it again"

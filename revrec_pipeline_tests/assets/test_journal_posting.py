@@ -16,6 +16,7 @@ from revrec_pipeline.automation import period_close_sensor
 from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.netsuite.profile import FEATURE_COLUMNS, AccountProfile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
+from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline.store.invoices import set_go_live
 from revrec_pipeline.store.journals import close_period, postings, replace_mapping
@@ -485,6 +486,47 @@ def test_pending_approval_is_read_in_every_form(flow, form):
     assert set(statuses(store).values()) == {"posted"}
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_only_posting_tells_approval_and_nothing_telling_is_never_posted(flow):
+    """The record hides approval and SuiteQL's transaction row has no approvalstatus or
+    status: posting 'F' is pending, posting 'T' posted, and a row telling nothing fails the
+    entry rather than recording it posted."""
+    sb, _dataset, store, instance, _home = flow
+    sb.config.journal_approval = True
+    sb.set_journal_approval_form("none")
+    go_live_and_close(sb, store, instance)
+    assert post(instance, "2026-10").success
+    silent, *waiting = sorted(sandbox_entries(sb, "revrec-2026-10-"))
+    sb.execute(
+        "UPDATE \"transaction\" SET approvalstatus = NULL, status = NULL WHERE type = 'Journal'"
+    )
+    assert {
+        r["posting"]
+        for r in sb.execute("SELECT posting FROM \"transaction\" WHERE type = 'Journal'")
+    } == {"F"}
+    sb.execute('UPDATE "transaction" SET posting = NULL WHERE externalid = ?', (silent,))
+
+    result = post(instance, "2026-10")
+    assert not result.success
+    netsuite_id = sandbox_entries(sb, "revrec-2026-10-")[silent]["id"]
+    assert (
+        f"{silent}: NetSuite journal {netsuite_id} shows no approval state (its record has "
+        "neither approvalStatus nor approved, its transaction row no known approvalstatus, "
+        "status or posting), so it is not recorded posted; re-run to read it again"
+        in result.summary()
+    )
+    states = statuses(store)
+    assert states[silent] == "failed"
+    assert {states[w] for w in waiting} == {"pending_approval"}
+
+    # Approved in NetSuite: the journals post, and posting 'T' alone says so.
+    sb.execute("UPDATE \"transaction\" SET posting = 'T' WHERE type = 'Journal'")
+    done = post(instance, "2026-10")
+    assert done.success, done.summary()
+    assert set(statuses(store).values()) == {"posted"}
+    assert posted_meta(done)["written_now"] == 0
+
+
 def four_four_five(sb, year: int = 2026) -> None:
     """Reshape the sandbox's months of `year` into a 4-4-5 calendar (weeks from 1 January)."""
     start = date(year, 1, 1)
@@ -546,6 +588,66 @@ def test_fields_of_features_that_are_off_are_never_sent(flow):
         refused.summary(),
     )
     assert sb.stats.journal_requests == 0
+
+
+def set_currencies(store, **symbols: int) -> None:
+    """The store's NetSuite currency list, as the sync of such an account fills it."""
+    with store.write() as conn:
+        conn.execute(schema.netsuite_currency.delete())
+        if symbols:
+            conn.execute(
+                schema.netsuite_currency.insert(),
+                [{"id": i, "symbol": s} for s, i in symbols.items()],
+            )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_entries_in_a_currency_the_one_currency_account_lacks_are_refused(flow):
+    """Without Multiple Currencies no currency is sent, so NetSuite books each entry in the
+    account's one currency: entries all in EUR in a USD account are refused before any
+    journal request, as is an account whose one currency the store cannot tell."""
+    sb, _dataset, store, instance, _home = flow
+    set_go_live(store, "2026-10")
+    sync(instance)
+    with store.write() as conn:  # the contracts and their billing are in EUR
+        conn.execute(schema.crm_sales_order_line.update().values(currency="EUR"))
+        conn.execute(schema.billing_schedule_line.update().values(currency="EUR"))
+    sb.config.multi_currency = False
+    store_profile(store, sb, "multi_currency")
+    set_currencies(store, USD=1)
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
+    close_period(store, "2026-10")
+    sb.reset_stats()
+
+    refused = post(instance, "2026-10")
+    assert not refused.success
+    assert (
+        "The journal entries for 2026-10 are in EUR, but the NetSuite account does not have the "
+        "Multiple Currencies feature and its only currency is USD, so it would book them as USD "
+        "amounts; nothing was posted." in refused.summary()
+    )
+    planned = statuses(store)
+    assert planned and all(e.split("-")[4] == "EUR" for e in planned)
+    assert set(planned.values()) == {"planned"}
+    assert sb.stats.journal_requests == 0 and sb.journal_entries() == []
+
+    set_currencies(store)
+    unknown = post(instance, "2026-10")
+    assert not unknown.success
+    assert (
+        "The journal entries for 2026-10 are in EUR and the NetSuite account does not have the "
+        "Multiple Currencies feature, but the store has not read its currency from NetSuite "
+        "yet; run `revrec sync` to read it, then post again; nothing was posted."
+        in unknown.summary()
+    )
+    assert sb.stats.journal_requests == 0
+
+    # An account whose one currency is EUR: posted, without the currency field (the
+    # sandbox, validating field names, would refuse it).
+    set_currencies(store, EUR=1)
+    posted = post(instance, "2026-10")
+    assert posted.success, posted.summary()
+    assert set(statuses(store).values()) == {"posted"}
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -18,8 +18,8 @@ from revrec_pipeline.journals.entries import (
     cumulative_targets,
     entry_body,
     external_id,
-    mixed_currency_problem,
     needed_accounts,
+    one_currency_problem,
     period_details,
 )
 from revrec_pipeline.journals.mapping import parse_mapping_csv
@@ -592,9 +592,38 @@ def test_entry_body_leaves_out_what_the_account_lacks_and_can_send_approved():
 def test_entries_in_several_currencies_without_multiple_currencies():
     usd = OCTOBER_ENTRIES[0]
     eur = JournalEntry("revrec-2026-10-billing-EUR-1", "2026-10", "billing", "EUR", 1, usd.lines)
-    assert mixed_currency_problem([usd, usd], "2026-10") is None
-    assert mixed_currency_problem([usd, eur], "2026-10") == (
+    assert one_currency_problem([usd, usd], "2026-10", ["USD"]) is None
+    assert one_currency_problem([], "2026-10", []) is None
+    assert one_currency_problem([usd, eur], "2026-10", ["USD"]) == (
         "The journal entries for 2026-10 are in EUR and USD, but the NetSuite account does not "
         "have the Multiple Currencies feature, so it would book every one in its base currency; "
         "nothing was posted."
+    )
+
+
+def test_entries_in_a_currency_the_one_currency_account_lacks_are_refused():
+    """Without Multiple Currencies no currency is sent: EUR entries in a USD account would be
+    booked as USD amounts."""
+    usd = OCTOBER_ENTRIES[0]
+    eur = JournalEntry("revrec-2026-10-billing-EUR-1", "2026-10", "billing", "EUR", 1, usd.lines)
+    assert one_currency_problem([eur, eur], "2026-10", ["EUR"]) is None
+    assert one_currency_problem([eur], "2026-10", ["USD"]) == (
+        "The journal entries for 2026-10 are in EUR, but the NetSuite account does not have the "
+        "Multiple Currencies feature and its only currency is USD, so it would book them as USD "
+        "amounts; nothing was posted."
+    )
+
+
+def test_the_one_currency_account_whose_currency_is_not_known_is_refused():
+    usd = OCTOBER_ENTRIES[0]
+    assert one_currency_problem([usd], "2026-10", []) == (
+        "The journal entries for 2026-10 are in USD and the NetSuite account does not have the "
+        "Multiple Currencies feature, but the store has not read its currency from NetSuite "
+        "yet; run `revrec sync` to read it, then post again; nothing was posted."
+    )
+    assert one_currency_problem([usd], "2026-10", ["USD", "EUR"]) == (
+        "The journal entries for 2026-10 are in USD and the NetSuite account does not have the "
+        "Multiple Currencies feature, but the store lists 2 currencies for it (EUR, USD), so its "
+        "one currency cannot be told; run `revrec connect` to profile the account again (it "
+        "may have Multiple Currencies now), then post again; nothing was posted."
     )

@@ -16,6 +16,7 @@ from revrec_pipeline.journals.readback import (
     approval_of_row,
     describe,
     differences,
+    unknown_approval,
 )
 
 ENTRY = JournalEntry(
@@ -209,9 +210,33 @@ def test_approval_in_every_known_form(fields, required, state):
         ({"approvalstatus": "3"}, REJECTED),
         ({"status": "A"}, PENDING),
         ({"status": "B"}, APPROVED),
-        ({}, APPROVED),  # no approval data: the account does not use approval
-        (None, APPROVED),
+        ({"status": "Journal:A"}, PENDING),
+        ({"approvalstatus": 2}, APPROVED),
+        # posting is the direct signal: a journal pending approval is non-posting
+        ({"approvalstatus": None, "status": None, "posting": "F"}, PENDING),
+        ({"approvalstatus": None, "status": None, "posting": "T"}, APPROVED),
+        ({"status": "B", "posting": "F"}, PENDING),
+        ({"approvalstatus": "2", "posting": "F"}, PENDING),
+        ({"approvalstatus": "1", "status": "A", "posting": "T"}, PENDING),
+        ({"approvalstatus": "3", "posting": "F"}, REJECTED),
+        # nothing positive: never taken as approved
+        ({"status": "Z", "posting": None}, None),
+        ({"approvalstatus": "9"}, None),
+        ({}, None),
+        (None, None),
     ],
 )
 def test_approval_from_suiteql(row, state):
     assert approval_of_row(row) == state
+
+
+def test_approval_nothing_tells_in_one_sentence():
+    assert unknown_approval("812", None) == (
+        "SuiteQL has no transaction row for NetSuite journal 812, so it is not recorded "
+        "posted; re-run to read it again"
+    )
+    assert unknown_approval("812", {}) == (
+        "NetSuite journal 812 shows no approval state (its record has neither approvalStatus "
+        "nor approved, its transaction row no known approvalstatus, status or posting), so it "
+        "is not recorded posted; re-run to read it again"
+    )
