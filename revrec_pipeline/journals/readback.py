@@ -21,10 +21,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from revrec_pipeline.journals.entries import JournalEntry
+from revrec_pipeline.netsuite.profile import (
+    APPROVAL_APPROVED,
+    APPROVAL_PENDING,
+    APPROVAL_REJECTED,
+)
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 # transaction.approvalstatus ids and their labels (reference §4.1: 1 / 2 / 3).
-APPROVAL_IDS = {"1": PENDING, "2": APPROVED, "3": REJECTED}
+APPROVAL_IDS = {APPROVAL_PENDING: PENDING, APPROVAL_APPROVED: APPROVED, APPROVAL_REJECTED: REJECTED}
 APPROVAL_LABELS = {"pending approval": PENDING, "approved": APPROVED, "rejected": REJECTED}
 # transaction.status letters of a journal: Journal:A Pending Approval, Journal:B Approved.
 JOURNAL_STATUS = {"A": PENDING, "B": APPROVED}
