@@ -7,6 +7,7 @@ TO_CHAR) and are stored as naive UTC; money becomes integer cents; 'T'/'F' becom
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from revrec_pipeline.netsuite.literals import PY_DATETIME
 UTC = ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=65_536)  # a document's lines share their stamps: most lines hit the cache
 def to_utc(local: str, zone: ZoneInfo) -> datetime:
     """A NetSuite account-local 'YYYY-MM-DD HH24:MI:SS' as naive UTC."""
     aware = datetime.strptime(local, PY_DATETIME).replace(tzinfo=zone)
