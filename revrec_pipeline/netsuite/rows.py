@@ -7,8 +7,8 @@ TO_CHAR) and are stored as naive UTC; money becomes integer cents; 'T'/'F' becom
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
