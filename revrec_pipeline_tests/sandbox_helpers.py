@@ -290,3 +290,12 @@ def serve_sandbox(*options: str, **popen) -> tuple[subprocess.Popen, int]:
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "revrec_pipeline", "sandbox", "serve", "--size", "tiny"]
     return subprocess.Popen([*command, "--port", str(port), *options], **popen), port
+
+
+def stored_segments(store: RevRecStore) -> list[tuple]:
+    """The distinct (department, class, location) of every stored line."""
+    table = schema.netsuite_transaction_line
+    with store.read() as conn:
+        return conn.execute(
+            select(table.c.department, table.c.class_id, table.c.location).distinct()
+        ).all()

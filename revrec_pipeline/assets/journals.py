@@ -27,7 +27,7 @@ from revrec_pipeline.journals.posting_period import (
 )
 from revrec_pipeline.journals.recognition import revenue_schedule as schedule_revenue
 from revrec_pipeline.netsuite.errors import NetSuiteError
-from revrec_pipeline.netsuite.profile import AccountProfile, discover_profile
+from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, StoreResource
@@ -47,7 +47,7 @@ from revrec_pipeline.store.journals import (
     record_posting,
     save_plan,
 )
-from revrec_pipeline.store.profile import read_profile, save_profile
+from revrec_pipeline.store.profile import current_profile, read_profile
 
 GROUP = "journals"
 PERIOD_TAG = "revrec/period"
@@ -180,17 +180,6 @@ def journal_entries(
 # -- posting -------------------------------------------------------------------------------------
 
 
-def account_profile(db: RevRecStore, netsuite: NetSuiteResource, context, client=None):
-    """The stored NetSuite account profile, else discovered now (SuiteQL only) and stored."""
-    profile = read_profile(db, netsuite.account_id)
-    if profile is None:
-        client = client or netsuite.get_client(log=context.log.warning)
-        profile = discover_profile(client, netsuite.account_id)
-        save_profile(db, profile)
-        context.log.info(f"Profiled NetSuite account {netsuite.account_id} and stored it.")
-    return profile
-
-
 def refuse_disabled_segments(mapping: AccountMapping, profile: AccountProfile) -> None:
     """Fail, before any journal request, when the mapping sets a segment whose feature the
     account lacks."""
@@ -294,7 +283,8 @@ def posted_journals(
     run = None
     if todo:
         client = netsuite.get_client(log=context.log.warning)
-        profile = account_profile(db, netsuite, context, client)
+        # A stored profile of any age: posting reads no columns, only which features exist.
+        profile = current_profile(db, client, max_age=None)
         # Refusals that need no journal request come first: nothing is read or written.
         refuse_disabled_segments(mapping, profile)
         if profile.feature("multi_currency") is False:

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, delete, func, select
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.errors import NetSuiteError
 from revrec_pipeline.netsuite.paging import MIN_SHARD_DOCUMENTS, id_shards, parallel_pages
-from revrec_pipeline.netsuite.profile import AccountProfile, discover_profile
+from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.netsuite.queries import (
     ALL_IDS,
     MAX_IN_LIST,
@@ -52,7 +52,7 @@ from revrec_pipeline.netsuite.rows import (
 )
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
-from revrec_pipeline.store.profile import read_profile, save_profile
+from revrec_pipeline.store.profile import current_profile
 
 CHUNK = 500  # ids per store statement
 CLOCK_MARGIN = timedelta(minutes=5)  # how far NetSuite's clock may run ahead of ours
@@ -78,16 +78,6 @@ def _raise_explained(query: Query, exc: NetSuiteError) -> NoReturn:
     if explained is exc:
         raise exc
     raise explained from exc
-
-
-def sync_profile(client: NetSuiteClient, store: RevRecStore) -> AccountProfile:
-    """The account's stored profile while fresh; otherwise discovered again and stored."""
-    stored = read_profile(store, client.account_id)
-    if stored is not None and stored.is_fresh(utcnow()):
-        return stored
-    profile = discover_profile(client, client.account_id, previous=stored)
-    save_profile(store, profile)
-    return profile
 
 
 @dataclass
@@ -193,7 +183,7 @@ class Extractor:
     @property
     def profile(self) -> AccountProfile:
         if self._profile is None:
-            self._profile = sync_profile(self.client, self.store)
+            self._profile = current_profile(self.store, self.client)
         return self._profile
 
     # -- asking NetSuite ---------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from revrec_pipeline.netsuite.profile import AccountProfile
+from revrec_pipeline.netsuite.profile import PROFILE_MAX_AGE, AccountProfile, discover_profile
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, upsert, utcnow
 
@@ -34,10 +36,18 @@ def read_profile(store: RevRecStore, account_id: str) -> AccountProfile | None:
     return AccountProfile.from_json(text) if text else None
 
 
-def fresh_profile(store: RevRecStore, account_id: str) -> AccountProfile | None:
-    """The stored profile while it is fresh enough for a sync (AccountProfile.is_fresh)."""
-    profile = read_profile(store, account_id)
-    return profile if profile is not None and profile.is_fresh(utcnow()) else None
+def current_profile(
+    store: RevRecStore, client, max_age: timedelta | None = PROFILE_MAX_AGE
+) -> AccountProfile:
+    """The client's account profile: the stored one while younger than `max_age` (any age
+    when None); otherwise discovered again, the stale one settling probes that keep
+    answering 500, and stored."""
+    stored = read_profile(store, client.account_id)
+    if stored is not None and (max_age is None or stored.is_fresh(utcnow(), max_age)):
+        return stored
+    profile = discover_profile(client, client.account_id, previous=stored)
+    save_profile(store, profile)
+    return profile
 
 
 def list_profiles(store: RevRecStore) -> list[AccountProfile]:

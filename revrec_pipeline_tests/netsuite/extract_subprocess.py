@@ -8,10 +8,11 @@ import sys
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from revrec_pipeline.netsuite.extract import Extractor, sync_profile
+from revrec_pipeline.netsuite.extract import Extractor
 from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import RevRecStore
+from revrec_pipeline.store.profile import current_profile
 
 
 def main() -> None:
@@ -21,7 +22,7 @@ def main() -> None:
     resource = NetSuiteResource(**settings)
     client = resource.get_client()
     # Profiled first, so that the test can count the extraction's own requests from here.
-    profile = sync_profile(client, store)
+    profile = current_profile(store, client)
     print("profiled", flush=True)
     extractor = Extractor(
         client, store, ZoneInfo(resource.timezone), overlap=timedelta(minutes=60), profile=profile

@@ -35,6 +35,7 @@ from revrec_pipeline_tests.sandbox_helpers import (
     line_only_changes,
     recording_client,
     stored_lines,
+    stored_segments,
 )
 
 TOKYO = ZoneInfo("Asia/Tokyo")  # ahead of UTC: a UTC deleteddate looks 9 hours old there
@@ -364,10 +365,5 @@ def test_columns_of_features_that_are_off_are_never_asked_for(sandbox, store):
     extract_all(sandbox, store, client=client, profile=profile)
     for text, _params in client.sent:
         assert not re.search(r"\btl\.(department|class|location)\b", text), text
-    table = schema.netsuite_transaction_line
-    with store.read() as conn:
-        segments = conn.execute(
-            select(table.c.department, table.c.class_id, table.c.location).distinct()
-        ).all()
-    assert segments == [(None, None, None)]
+    assert stored_segments(store) == [(None, None, None)]
     assert stored_lines(store) == expected_lines(sandbox)

@@ -8,13 +8,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from revrec_pipeline.netsuite.errors import NetSuiteQueryError
 from revrec_pipeline.netsuite.profile import FEATURE_COLUMNS, AccountProfile, discover_profile
 from revrec_pipeline.netsuite.queries import INVOICE
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig
-from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import utcnow
 from revrec_pipeline.store.profile import read_profile, save_profile
 from revrec_pipeline_tests.sandbox_helpers import (
@@ -24,6 +22,7 @@ from revrec_pipeline_tests.sandbox_helpers import (
     netsuite_resource,
     recording_client,
     stored_lines,
+    stored_segments,
 )
 
 EVERY_COLUMN = {f"{t}.{c}" for cols in FEATURE_COLUMNS.values() for t, c in cols}
@@ -119,12 +118,7 @@ def test_a_sync_of_an_account_without_segments_succeeds_with_them_empty(tiny, st
     for text, _params in client.sent:
         if not PROBE.match(text):
             assert not re.search(r"\btl\.(department|class|location)\b", text), text
-    table = schema.netsuite_transaction_line
-    with store.read() as conn:
-        segments = conn.execute(
-            select(table.c.department, table.c.class_id, table.c.location).distinct()
-        ).all()
-    assert segments == [(None, None, None)]
+    assert stored_segments(store) == [(None, None, None)]
     assert stored_lines(store) == expected
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.store.db import utcnow
-from revrec_pipeline.store.profile import fresh_profile, list_profiles, read_profile, save_profile
+from revrec_pipeline.store.profile import list_profiles, read_profile, save_profile
 
 
 def test_saved_profile_reads_back_equal_and_is_replaced(store):
@@ -35,7 +35,8 @@ def test_saved_profile_reads_back_equal_and_is_replaced(store):
 def test_only_a_profile_younger_than_a_day_is_fresh(store):
     profile = replace(AccountProfile.everything("1234567"), discovered_at=utcnow())
     save_profile(store, profile)
-    assert fresh_profile(store, "1234567") == profile
+    assert read_profile(store, "1234567") == profile
+    assert read_profile(store, "1234567").is_fresh(utcnow())
     save_profile(store, replace(profile, discovered_at=utcnow() - timedelta(hours=24, minutes=1)))
-    assert fresh_profile(store, "1234567") is None
-    assert fresh_profile(store, "other") is None
+    assert not read_profile(store, "1234567").is_fresh(utcnow())
+    assert read_profile(store, "other") is None
