@@ -7,7 +7,7 @@ import dagster as dg
 from revrec_pipeline.assets.journals import PERIOD_TAG
 from revrec_pipeline.settings import Settings
 from revrec_pipeline.store.db import StoreResource
-from revrec_pipeline.store.journals import closes_after
+from revrec_pipeline.store.periods import closes_after
 
 INVOICE_SYNC_JOB = "invoice_sync_job"
 

@@ -105,8 +105,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from revrec_pipeline.store.invoices import list_jobs, periods
-    from revrec_pipeline.store.journals import notices, posting_counts, postings
+    from revrec_pipeline.store.invoices import list_jobs
+    from revrec_pipeline.store.journals import posting_counts, postings
+    from revrec_pipeline.store.periods import notices, periods
 
     store = _store()
     settings = load_settings()
@@ -170,7 +171,7 @@ def _print_profiles(store) -> None:
 
 
 def cmd_period_set(args: argparse.Namespace) -> int:
-    from revrec_pipeline.store.invoices import set_go_live
+    from revrec_pipeline.store.periods import set_go_live
 
     set_go_live(_store(), args.period)
     _print(
@@ -181,7 +182,7 @@ def cmd_period_set(args: argparse.Namespace) -> int:
 
 
 def cmd_period_close(args: argparse.Namespace) -> int:
-    from revrec_pipeline.store.journals import close_period, posting_notice
+    from revrec_pipeline.store.periods import close_period, posting_notice
 
     close_period(_store(), args.period)
     _print(
@@ -209,7 +210,7 @@ def cmd_mapping_import(args: argparse.Namespace) -> int:
 def cmd_journals_post(args: argparse.Namespace) -> int:
     from revrec_pipeline.assets.journals import PERIOD_TAG
     from revrec_pipeline.runner import run_job
-    from revrec_pipeline.store.invoices import parse_period
+    from revrec_pipeline.store.periods import parse_period
 
     period = parse_period(args.period)
     result = run_job("journal_posting_job", progress=_print, tags={PERIOD_TAG: period})
@@ -481,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from revrec_pipeline.invoices.bulk_import import WorkbookError
         from revrec_pipeline.journals.mapping import MappingError
         from revrec_pipeline.netsuite.errors import NetSuiteError
-        from revrec_pipeline.store.invoices import PeriodError
+        from revrec_pipeline.store.periods import PeriodError
 
         known = (
             ConfigurationError,

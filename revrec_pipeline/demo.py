@@ -97,8 +97,9 @@ def run_demo(
     from revrec_pipeline.runner import run_job
     from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
     from revrec_pipeline.store import RevRecStore
-    from revrec_pipeline.store.invoices import import_bulk, set_go_live
-    from revrec_pipeline.store.journals import close_period, posting_notice, replace_mapping
+    from revrec_pipeline.store.invoices import import_bulk
+    from revrec_pipeline.store.journals import replace_mapping
+    from revrec_pipeline.store.periods import close_period, posting_notice, set_go_live
 
     folder = _fresh_folder(Path(home) if home else load_settings().home / "demo").resolve()
     started = time.monotonic()

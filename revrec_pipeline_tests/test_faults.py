@@ -20,8 +20,8 @@ from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.netsuite.errors import NetSuiteServerError
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
 from revrec_pipeline.store import RevRecStore
-from revrec_pipeline.store.invoices import set_go_live
-from revrec_pipeline.store.journals import close_period, postings, replace_mapping
+from revrec_pipeline.store.journals import postings, replace_mapping
+from revrec_pipeline.store.periods import close_period, set_go_live
 from revrec_pipeline_tests.pipeline_helpers import (
     post,
     sandbox_environment,

@@ -32,7 +32,6 @@ from revrec_pipeline.invoices.workbook import (
 from revrec_pipeline.resources import InvoiceSettingsResource
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline.store.invoices import (
-    go_live_period,
     job_for_run,
     load_billing_schedule,
     read_invoice_inputs,
@@ -40,6 +39,7 @@ from revrec_pipeline.store.invoices import (
     record_job,
     set_job_file,
 )
+from revrec_pipeline.store.periods import go_live_period
 
 GROUP = "billing"
 CONVERSION, SYNC = "conversion", "sync"

@@ -31,22 +31,20 @@ from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, StoreResource
-from revrec_pipeline.store.invoices import go_live_period
 from revrec_pipeline.store.journals import (
     FAILED,
     PENDING_APPROVAL,
     POSTED,
-    closed_periods,
     lock_period,
     plan_exists,
     posted_details_before,
-    posting_notice,
     read_journal_inputs,
     read_mapping,
     read_plan,
     record_posting,
     save_plan,
 )
+from revrec_pipeline.store.periods import closed_periods, go_live_period, posting_notice
 from revrec_pipeline.store.profile import current_profile, read_profile
 
 GROUP = "journals"

@@ -1,5 +1,5 @@
 """Store reads and writes for the invoice flow: inputs as DataFrames, the billing schedule load,
-accounting periods and the job list."""
+and the job list."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
-from revrec_pipeline.journals.periods import is_period
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
+from revrec_pipeline.store.periods import PeriodError, go_live_period
 
 BILLING_STORE_COLUMNS = [
     c.name for c in schema.billing_schedule_line.columns if c.name not in ("source", "loaded_at")
@@ -100,20 +100,6 @@ def load_billing_schedule(conn: Connection, billing: pd.DataFrame, source: str) 
     return LoadResult(upserted=len(rows), deleted=len(gone))
 
 
-# -- periods ------------------------------------------------------------------------------------
-
-
-def go_live_period(conn: Connection) -> str | None:
-    """The first accounting period set, or None while the project is still in conversion."""
-    return conn.execute(select(func.min(schema.accounting_period.c.period))).scalar()
-
-
-def periods(store: RevRecStore) -> list[dict[str, Any]]:
-    table = schema.accounting_period
-    with store.read() as conn:
-        return [dict(row._mapping) for row in conn.execute(select(table).order_by(table.c.period))]
-
-
 # -- jobs ---------------------------------------------------------------------------------------
 
 
@@ -142,33 +128,6 @@ def list_jobs(store: RevRecStore, limit: int = 50) -> list[dict[str, Any]]:
     with store.read() as conn:
         rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit))
         return [dict(row._mapping) for row in rows]
-
-
-class PeriodError(ValueError):
-    """A period command that would break the period rules; the message says why."""
-
-
-def parse_period(value: str) -> str:
-    if not is_period(value):
-        raise PeriodError(f"{value!r} is not an accounting period; expected YYYY-MM, e.g. 2026-10.")
-    return value
-
-
-def set_go_live(store: RevRecStore, period: str) -> None:
-    """`revrec period set`: the first open period; from now on sync jobs load the store."""
-    period = parse_period(period)
-    with store.write() as conn:
-        current = go_live_period(conn)
-        if current is not None:
-            raise PeriodError(
-                f"The first accounting period is already set ({current}); periods after it open "
-                "as earlier ones close."
-            )
-        conn.execute(
-            insert(schema.accounting_period).values(
-                period=period, status="open", opened_at=utcnow()
-            )
-        )
 
 
 def import_bulk(store: RevRecStore, billing: pd.DataFrame, file: str) -> tuple[LoadResult, int]:

@@ -1,4 +1,4 @@
-"""Store reads and writes for periods, the account mapping and journal postings (SPEC §7)."""
+"""Store reads and writes for the account mapping and journal postings (SPEC §7)."""
 
 from __future__ import annotations
 
@@ -11,89 +11,13 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from revrec_pipeline.journals.entries import JournalEntry, JournalLine
 from revrec_pipeline.journals.mapping import AccountMapping, MappingRow
-from revrec_pipeline.journals.periods import next_period
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, utcnow
-from revrec_pipeline.store.invoices import PeriodError, go_live_period, parse_period
 
 PLANNED, POSTED, FAILED = "planned", "posted", "failed"
 # In NetSuite and verified, but held for approval (the account requires journal approval):
 # never counted as posted; a later run records it posted once NetSuite holds it approved.
 PENDING_APPROVAL = "pending_approval"
-
-
-# -- periods --------------------------------------------------------------------------------------
-
-
-def posting_notice(period: str) -> str:
-    return f"Journal posting started for {period}"
-
-
-def close_period(store: RevRecStore, period: str) -> int:
-    """`revrec period close`: close the oldest open period; returns the close id."""
-    period = parse_period(period)
-    table = schema.accounting_period
-    with store.write() as conn:
-        if go_live_period(conn) is None:
-            raise PeriodError(
-                f"Cannot close {period}: no accounting period is set yet; set the first one with "
-                "`revrec period set YYYY-MM`."
-            )
-        # Lock the periods: two closes at once on PostgreSQL queue here, the second refused.
-        conn.execute(select(table.c.period).with_for_update()).all()
-        status = conn.execute(select(table.c.status).where(table.c.period == period)).scalar()
-        oldest_open = conn.execute(
-            select(func.min(table.c.period)).where(table.c.status == "open")
-        ).scalar()
-        if status == "closed":
-            raise PeriodError(f"Period {period} is already closed.")
-        if status is None and period < (go_live_period(conn) or period):
-            raise PeriodError(
-                f"Period {period} is before go-live ({go_live_period(conn)}); it was never open."
-            )
-        if period != oldest_open:
-            raise PeriodError(
-                f"Period {period} cannot be closed: the oldest open period is {oldest_open}; "
-                "periods close in order."
-            )
-        now = utcnow()
-        conn.execute(
-            update(table).where(table.c.period == period).values(status="closed", closed_at=now)
-        )
-        following = next_period(period)
-        if conn.execute(select(table.c.period).where(table.c.period == following)).first() is None:
-            conn.execute(insert(table).values(period=following, status="open", opened_at=now))
-        close_id = conn.execute(
-            insert(schema.period_close).values(period=period, closed_at=now)
-        ).inserted_primary_key[0]
-        conn.execute(
-            insert(schema.notice).values(
-                period=period, message=posting_notice(period), created_at=now
-            )
-        )
-    return int(close_id)
-
-
-def closes_after(store: RevRecStore, last_id: int) -> list[tuple[int, str]]:
-    table = schema.period_close
-    with store.read() as conn:
-        rows = conn.execute(
-            select(table.c.id, table.c.period).where(table.c.id > last_id).order_by(table.c.id)
-        )
-        return [(int(r.id), r.period) for r in rows]
-
-
-def closed_periods(conn: Connection) -> list[str]:
-    table = schema.accounting_period
-    rows = conn.execute(select(table.c.period).where(table.c.status == "closed").order_by("period"))
-    return list(rows.scalars())
-
-
-def notices(store: RevRecStore, limit: int = 10) -> list[dict[str, Any]]:
-    table = schema.notice
-    with store.read() as conn:
-        rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit))
-        return [dict(r._mapping) for r in rows]
 
 
 # -- mapping --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from revrec_pipeline.runner import run_job
 from revrec_pipeline.store import RevRecStore, schema
-from revrec_pipeline.store.invoices import set_go_live
+from revrec_pipeline.store.periods import set_go_live
 from revrec_pipeline_tests.pipeline_helpers import check_evaluations, sync
 from revrec_pipeline_tests.sandbox_helpers import add_item, add_line
 

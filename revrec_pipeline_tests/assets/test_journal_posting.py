@@ -18,8 +18,8 @@ from revrec_pipeline.netsuite.profile import FEATURE_COLUMNS, AccountProfile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import StoreResource
-from revrec_pipeline.store.invoices import set_go_live
-from revrec_pipeline.store.journals import close_period, postings, replace_mapping
+from revrec_pipeline.store.journals import postings, replace_mapping
+from revrec_pipeline.store.periods import close_period, set_go_live
 from revrec_pipeline.store.profile import save_profile
 from revrec_pipeline_tests.pipeline_helpers import (
     check_evaluations,

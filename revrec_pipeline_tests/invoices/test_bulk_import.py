@@ -19,14 +19,8 @@ from revrec_pipeline.invoices.billing import BILLING_COLUMNS
 from revrec_pipeline.invoices.bulk_import import WorkbookError, read_billing_schedule
 from revrec_pipeline.invoices.recon import recon_details
 from revrec_pipeline.invoices.workbook import write_workbook
-from revrec_pipeline.store.invoices import (
-    PeriodError,
-    import_bulk,
-    list_jobs,
-    periods,
-    read_loaded_billing,
-    set_go_live,
-)
+from revrec_pipeline.store.invoices import import_bulk, list_jobs, read_loaded_billing
+from revrec_pipeline.store.periods import PeriodError, periods, set_go_live
 from revrec_pipeline_tests.invoices.sample import classify, exclude, workbook_frames
 
 TAB_PROBLEM = (

@@ -14,8 +14,14 @@ from revrec_pipeline.journals.periods import (
     periods_between,
     previous_period,
 )
-from revrec_pipeline.store.invoices import PeriodError, periods, set_go_live
-from revrec_pipeline.store.journals import close_period, closes_after, notices
+from revrec_pipeline.store.periods import (
+    PeriodError,
+    close_period,
+    closes_after,
+    notices,
+    periods,
+    set_go_live,
+)
 
 NOT_SET = (
     "Cannot close 2026-10: no accounting period is set yet; set the first one with "
