@@ -208,12 +208,11 @@ def cmd_mapping_import(args: argparse.Namespace) -> int:
 
 
 def cmd_journals_post(args: argparse.Namespace) -> int:
-    from revrec_pipeline.assets.journals import PERIOD_TAG
-    from revrec_pipeline.runner import run_job
+    from revrec_pipeline.runner import post_period_now
     from revrec_pipeline.store.periods import parse_period
 
     period = parse_period(args.period)
-    result = run_job("journal_posting_job", progress=_print, tags={PERIOD_TAG: period})
+    result = post_period_now(_store(), period, progress=_print)
     if not result.success:
         raise CommandError(result.summary())
     _print(result.summary())

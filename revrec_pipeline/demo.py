@@ -63,6 +63,20 @@ def _print_extract(run, progress) -> None:
             )
 
 
+def _table_text(table) -> str:
+    """A metadata table (`MetadataValue.table`) as aligned text; numbers as amounts."""
+    names = [column.name for column in table.schema.columns]
+    rows = [[record.data.get(name) for name in names] for record in table.records]
+    cells = [[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row] for row in rows]
+    widths = [max(len(str(x)) for x in column) for column in zip(names, *cells, strict=False)]
+    lines = ["  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    lines.append("  " + "  ".join("-" * w for w in widths))
+    lines += [
+        "  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells
+    ]
+    return "\n".join(lines)
+
+
 def _recon_summary_text(workbook: Path) -> str:
     from openpyxl import load_workbook
 
@@ -90,11 +104,10 @@ def run_demo(
     home: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> int:
-    from revrec_pipeline.assets.journals import PERIOD_TAG
     from revrec_pipeline.crm import import_crm_files
     from revrec_pipeline.invoices.bulk_import import read_billing_schedule
     from revrec_pipeline.journals.mapping import parse_mapping_csv
-    from revrec_pipeline.runner import run_job
+    from revrec_pipeline.runner import post_period_now, run_job
     from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
     from revrec_pipeline.store import RevRecStore
     from revrec_pipeline.store.invoices import import_bulk
@@ -159,9 +172,7 @@ def run_demo(
         replace_mapping(store, parse_mapping_csv(mapping_csv.read_text(), mapping_csv.name))
         close_period(store, GO_LIVE_PERIOD)
         progress(f"Closed {GO_LIVE_PERIOD}: {posting_notice(GO_LIVE_PERIOD)}.")
-        posting = run_job(
-            "journal_posting_job", progress=progress, tags={PERIOD_TAG: GO_LIVE_PERIOD}
-        )
+        posting = post_period_now(store, GO_LIVE_PERIOD, progress=progress)
         if not posting.success:
             progress(posting.summary())
             return 1
@@ -176,7 +187,7 @@ def run_demo(
     progress(_recon_summary_text(Path(workbook)))
     progress("")
     progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
-    progress(posting.materializations["posted_journals"]["summary"])
+    progress(_table_text(posting.materializations["posted_journals"]["by_account"]))
     progress(f"Store: {redact_url(settings.database_url)}")
     progress(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

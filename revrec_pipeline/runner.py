@@ -60,6 +60,7 @@ def run_job(
     *,
     progress: Callable[[str], None] = print,
     tags: dict[str, str] | None = None,
+    partition_key: str | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
 ) -> JobRun:
@@ -74,6 +75,7 @@ def run_job(
             instance=active,
             raise_on_error=False,
             tags=tags,
+            partition_key=partition_key,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     run = JobRun(job_name, result.run_id, result.success)
@@ -86,3 +88,29 @@ def run_job(
         if event.is_step_failure:
             run.failures.append(f"{event.step_key}: {_root_message(event.step_failure_data.error)}")
     return run
+
+
+def post_period_now(
+    store,
+    period: str,
+    *,
+    progress: Callable[[str], None] = print,
+    instance: dg.DagsterInstance | None = None,
+) -> JobRun:
+    """`revrec journals post P`: the run the period-close sensor launches, now, in process: the
+    period's partition (added when Dagster does not know it yet) of journal_posting_job."""
+    from revrec_pipeline.automation import JOURNAL_POSTING_JOB
+    from revrec_pipeline.partitions import add_period_partitions
+    from revrec_pipeline.store.periods import PeriodError, closed_periods
+
+    with store.read() as conn:
+        if period not in closed_periods(conn):
+            raise PeriodError(
+                f"Period {period} is not closed; journals are posted for closed periods "
+                f"(`revrec period close {period}` first)."
+            )
+    with dagster_instance() if instance is None else nullcontext(instance) as active:
+        add_period_partitions(active, [period])
+        return run_job(
+            JOURNAL_POSTING_JOB, progress=progress, partition_key=period, instance=active
+        )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from revrec_pipeline.runner import JobRun, run_job
+from revrec_pipeline.runner import JobRun, post_period_now, run_job
 from revrec_pipeline.sandbox import NetSuiteSandbox
 
 
@@ -32,7 +32,12 @@ def sync(instance: dg.DagsterInstance) -> tuple[JobRun, Path]:
 
 
 def post(instance: dg.DagsterInstance, period: str) -> JobRun:
-    return run(instance, "journal_posting_job", **{"revrec/period": period})
+    """What `revrec journals post PERIOD` runs: the period's partition of journal_posting_job."""
+    from revrec_pipeline.settings import load_settings
+    from revrec_pipeline.store import RevRecStore
+
+    store = RevRecStore(load_settings().database_url)
+    return post_period_now(store, period, instance=instance, progress=lambda message: None)
 
 
 def check_evaluations(instance: dg.DagsterInstance, run_id: str) -> dict:

@@ -1,40 +1,34 @@
-"""Group `journals`: revenue schedule, the closed period's journal entries, and posting them
-to NetSuite exactly once (SPEC §7).
-
-The period comes from the run's `revrec/period` tag (set by the period-close sensor and by
-`revrec journals post`); without it, the latest closed period is used.
+"""Group `journals`: revenue schedule, a closed period's journal entries, and posting them to
+NetSuite exactly once (SPEC §7). Period-scoped assets are partitioned by `accounting_period`:
+the period is the run's partition key, never guessed.
 """
+
+from collections import defaultdict
+from functools import partial
 
 import dagster as dg
 import pandas as pd
 
-from revrec_pipeline.journals import readback
 from revrec_pipeline.journals.entries import (
-    JournalEntry,
-    build_entries,
-    entry_body,
-    needed_accounts,
-    one_currency_problem,
-    period_details,
-)
-from revrec_pipeline.journals.mapping import AccountMapping, disabled_segments
-from revrec_pipeline.journals.periods import period_end
-from revrec_pipeline.journals.posting_period import (
-    PostingPeriodError,
-    choose_posting_period,
-    closed_problem,
-    posting_period_query,
-)
-from revrec_pipeline.journals.recognition import revenue_schedule as schedule_revenue
-from revrec_pipeline.netsuite.errors import NetSuiteError
-from revrec_pipeline.netsuite.profile import AccountProfile
-from revrec_pipeline.netsuite.resource import NetSuiteResource
-from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, StoreResource
-from revrec_pipeline.store.journals import (
-    FAILED,
     PENDING_APPROVAL,
     POSTED,
+    JournalEntry,
+    build_entries,
+    needed_accounts,
+    period_details,
+)
+from revrec_pipeline.journals.recognition import revenue_schedule as schedule_revenue
+from revrec_pipeline.netsuite.posting import (
+    PostingRefused,
+    journal_url,
+    post_period,
+    refuse_disabled_segments,
+)
+from revrec_pipeline.netsuite.resource import NetSuiteResource
+from revrec_pipeline.partitions import accounting_period
+from revrec_pipeline.store import schema
+from revrec_pipeline.store.db import StoreResource
+from revrec_pipeline.store.journals import (
     lock_period,
     plan_exists,
     posted_details_before,
@@ -44,26 +38,47 @@ from revrec_pipeline.store.journals import (
     record_posting,
     save_plan,
 )
-from revrec_pipeline.store.periods import closed_periods, go_live_period, posting_notice
+from revrec_pipeline.store.periods import (
+    closed_periods,
+    go_live_period,
+    posting_notice,
+    unsettled_periods,
+)
 from revrec_pipeline.store.profile import current_profile, read_profile
 
 GROUP = "journals"
-PERIOD_TAG = "revrec/period"
+OWNERS = ["team:revrec"]
 
 
-def target_period(context, conn) -> str:
-    closed = closed_periods(conn)
-    period = context.run.tags.get(PERIOD_TAG) or (closed[-1] if closed else None)
-    if period is None:
+def partition_period(context: dg.AssetExecutionContext, conn) -> str:
+    """The run's partition, which must be a closed period whose earlier periods have posted."""
+    period = context.partition_key
+    if period not in closed_periods(conn):
         raise dg.Failure(
-            "No accounting period is closed yet: close one with `revrec period close`."
+            f"Period {period} is not closed; journals are posted for closed periods "
+            f"(`revrec period close {period}`)."
         )
-    if period not in closed:
-        raise dg.Failure(f"Period {period} is not closed; journals are posted for closed periods.")
+    earlier = [p for p in unsettled_periods(conn) if p < period]
+    if earlier:
+        raise dg.Failure(
+            f"Post the journals of {', '.join(earlier)} before {period}: periods post in order. "
+            f"The period-close sensor requests {period} again once they have posted."
+        )
     return period
 
 
-@dg.asset(group_name=GROUP, deps=["crm_sales_orders"], kinds={"pandas"})
+def _amount(cents: int) -> float:
+    # Table cells and plotted values are numbers; the store keeps integer cents.
+    return round(cents / 100, 2)
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=["crm_sales_orders"],
+    kinds={"pandas"},
+    owners=OWNERS,
+    tags={"layer": "journals"},
+)
 def revenue_schedule(store: StoreResource) -> dg.Output[pd.DataFrame]:
     """Recognized revenue per CRM sales order line and period (ratable daily, cent-exact)."""
     with store.get_store().read() as conn:
@@ -72,23 +87,78 @@ def revenue_schedule(store: StoreResource) -> dg.Output[pd.DataFrame]:
     totals = (
         schedule.groupby(["period", "currency"])["revenue_cents"].sum().reset_index()
         if len(schedule)
-        else schedule
+        else pd.DataFrame(columns=["period", "currency", "revenue_cents"])
     )
+    totals = totals.sort_values(["period", "currency"], ascending=[False, True]).head(36)
     return dg.Output(
         schedule,
         metadata={
             "dagster/row_count": len(schedule),
             "order_lines": len(orders),
-            "revenue_by_period": dg.MetadataValue.md(
-                totals.tail(24).to_markdown(index=False) if len(totals) else "(empty)"
+            "revenue_by_period": dg.MetadataValue.table(
+                [
+                    dg.TableRecord(
+                        {
+                            "period": r.period,
+                            "currency": r.currency,
+                            "revenue": _amount(r.revenue_cents),
+                        }
+                    )
+                    for r in totals.itertuples()
+                ],
+                schema=dg.TableSchema(
+                    columns=[
+                        dg.TableColumn("period", "string", "YYYY-MM, most recent first"),
+                        dg.TableColumn("currency", "string"),
+                        dg.TableColumn("revenue", "float", "Recognized, in the currency"),
+                    ]
+                ),
             ),
         },
     )
 
 
+ENTRY_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("external_id", "string", "NetSuite external id (upsert key)"),
+        dg.TableColumn("event", "string", "billing, revenue or unbilled"),
+        dg.TableColumn("currency", "string"),
+        dg.TableColumn("lines", "int"),
+        dg.TableColumn("debit", "float", "Total debits, in the currency"),
+        dg.TableColumn("credit", "float", "Total credits, in the currency"),
+    ]
+)
+
+
+def _entry_record(entry: JournalEntry, **extra) -> dict:
+    return {
+        "external_id": entry.external_id,
+        "event": entry.event,
+        "currency": entry.currency,
+        "lines": len(entry.lines),
+        "debit": _amount(entry.debit_cents),
+        "credit": _amount(entry.credit_cents),
+        **extra,
+    }
+
+
+def _per_currency(entries: list[JournalEntry], prefix: str) -> dict[str, dg.MetadataValue]:
+    """`<prefix>_<CUR>`: total debits per currency, a number the UI plots run over run."""
+    totals: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        totals[entry.currency] += entry.debit_cents
+    return {
+        f"{prefix}_{cur}": dg.MetadataValue.float(_amount(c)) for cur, c in sorted(totals.items())
+    }
+
+
 @dg.asset(
     group_name=GROUP,
     deps=[revenue_schedule, "invoice_workbook"],
+    partitions_def=accounting_period,
+    kinds={"sql"},
+    owners=OWNERS,
+    tags={"layer": "journals"},
     check_specs=[
         dg.AssetCheckSpec(
             "every_account_mapped",
@@ -107,20 +177,16 @@ def revenue_schedule(store: StoreResource) -> dg.Output[pd.DataFrame]:
 def journal_entries(
     context: dg.AssetExecutionContext, store: StoreResource, netsuite: NetSuiteResource
 ):
-    """The closed period's entries, frozen in the store when first computed. A mapping that
-    sets a segment the NetSuite account lacks (by its stored profile, which `revrec connect`
-    and the sync keep) is refused before anything is planned; no NetSuite request is made."""
+    """The period's journal entries, frozen in the store when first computed: billing,
+    revenue and unbilled events per currency, summarized by account and segments. A mapping that
+    sets a segment the NetSuite account lacks (by its stored profile, which `revrec connect` and
+    the sync keep) is refused before anything is planned; no NetSuite request is made."""
     db = store.get_store()
     profile = read_profile(db, netsuite.account_id)
     with db.write(consistent=True) as conn:
-        period = target_period(context, conn)
-        lock_period(conn, period)  # a second run planning the same period waits, then reads it
+        lock_period(conn, context.partition_key)  # a second run of the period waits, then reads
+        period = partition_period(context, conn)
         context.log.info(posting_notice(period))
-        unplanned = [p for p in closed_periods(conn) if p < period and not plan_exists(conn, p)]
-        if unplanned:
-            raise dg.Failure(
-                f"Post the journals of {', '.join(unplanned)} before {period}: periods post in order."
-            )
         missing: list[str] = []
         unbalanced: list[str] = []
         if not plan_exists(conn, period):
@@ -131,146 +197,62 @@ def journal_entries(
             mapping = read_mapping(conn)
             missing = mapping.missing(needed_accounts(details))
             if not missing and len(details) and profile is not None:
-                refuse_disabled_segments(mapping, profile)
+                try:
+                    refuse_disabled_segments(mapping, profile)
+                except PostingRefused as exc:
+                    raise dg.Failure(str(exc)) from None
             if not missing:
                 entries = build_entries(details, mapping, period)
                 unbalanced = [e.external_id for e in entries if not e.balanced]
                 if not unbalanced:
                     save_plan(conn, period, details, entries)
         plan = [entry for entry, _ in read_plan(conn, period)]
-    summary = pd.DataFrame(
-        [
-            {
-                "external_id": e.external_id,
-                "lines": len(e.lines),
-                "debit": f"{e.debit_cents / 100:,.2f}",
-                "credit": f"{e.credit_cents / 100:,.2f}",
-            }
-            for e in plan
-        ]
-    )
     return dg.MaterializeResult(
         metadata={
             "period": period,
             "entries": len(plan),
             "dagster/row_count": sum(len(e.lines) for e in plan),
-            "preview": dg.MetadataValue.md(
-                summary.to_markdown(index=False, disable_numparse=True)
-                if len(summary)
-                else "(no entries)"
+            "dagster/column_schema": ENTRY_SCHEMA,
+            "entries_table": dg.MetadataValue.table(
+                [dg.TableRecord(_entry_record(e)) for e in plan], schema=ENTRY_SCHEMA
             ),
+            **_per_currency(plan, "debits"),
         },
         check_results=[
             dg.AssetCheckResult(
                 check_name="every_account_mapped",
                 passed=not missing,
                 description=" ".join(missing) or "Every needed account type is mapped.",
+                metadata={"missing_account_types": len(missing)},
             ),
             dg.AssetCheckResult(
                 check_name="journals_balanced",
                 passed=not unbalanced,
                 description=f"Unbalanced: {', '.join(unbalanced)}" if unbalanced else "Balanced.",
+                metadata={"entries": len(plan), "unbalanced_entries": len(unbalanced)},
             ),
         ],
     )
 
 
-# -- posting -------------------------------------------------------------------------------------
-
-
-def refuse_disabled_segments(mapping: AccountMapping, profile: AccountProfile) -> None:
-    """Fail, before any journal request, when the mapping sets a segment whose feature the
-    account lacks."""
-    problems = disabled_segments(mapping, profile.feature)
-    if problems:
-        raise dg.Failure(" ".join(problems))
-
-
-def netsuite_posting_period(client, period: str) -> dict:
-    """The period's one calendar-month NetSuite posting period, found by date range."""
-    rows = client.query_small(posting_period_query(period_end(period)))
-    try:
-        return choose_posting_period(rows, period)
-    except PostingPeriodError as exc:
-        raise dg.Failure(str(exc)) from None
-
-
-class _Posting:
-    """One run's work on the period's entries: what NetSuite holds, what to write, and the
-    record of each outcome in the store."""
-
-    def __init__(self, context, db, client, profile: AccountProfile, netsuite_period: dict):
-        self.context, self.db, self.client = context, db, client
-        self.profile, self.netsuite_period = profile, netsuite_period
-        self.failures: list[str] = []
-        self.pending: list[str] = []  # external ids NetSuite holds pending approval
-        self.posted_now = 0
-        self.written = 0
-
-    def read(self, entry: JournalEntry) -> tuple[dict | None, list[str]]:
-        held = self.client.get_journal_entry(f"eid:{entry.external_id}")
-        return held, readback.differences(entry, held, self.netsuite_period["id"])
-
-    def approval(self, held: dict) -> tuple[str | None, str | None]:
-        """(PENDING, APPROVED or REJECTED, None), or (None, why nothing tells)."""
-        state = readback.approval(held, self.profile.feature("journal_approval"))
-        if state is not None:
-            return state, None
-        # The record shows neither form: SuiteQL's transaction row tells.
-        rows = self.client.query_small(readback.APPROVAL_QUERY, [held["id"]])
-        row = rows[0] if rows else None
-        state = readback.approval_of_row(row)
-        return state, None if state else readback.unknown_approval(held["id"], row)
-
-    def record_held(self, entry: JournalEntry, held: dict, how: str) -> None:
-        """NetSuite holds the entry as planned: record it posted, or pending approval."""
-        netsuite_id = str(held["id"])
-        state, unknown = self.approval(held)
-        if unknown:
-            self.fail(entry, unknown, netsuite_id)
-        elif state == readback.REJECTED:
-            self.fail(
-                entry,
-                "an approver rejected it in NetSuite (journal "
-                f"{netsuite_id}); edit or delete it there, then re-run",
-                netsuite_id,
-            )
-        elif state == readback.PENDING:
-            record_posting(
-                self.db,
-                entry.external_id,
-                status=PENDING_APPROVAL,
-                netsuite_id=netsuite_id,
-                verified=True,
-            )
-            self.pending.append(entry.external_id)
-            self.context.log.warning(
-                f"{entry.external_id} {how} as NetSuite journal {netsuite_id}, pending approval "
-                "in NetSuite: it posts once approved; a re-run then records it posted."
-            )
-        elif state == readback.APPROVED:
-            record_posting(
-                self.db, entry.external_id, status=POSTED, netsuite_id=netsuite_id, verified=True
-            )
-            self.posted_now += 1
-            self.context.log.info(f"{entry.external_id} {how} as NetSuite journal {netsuite_id}.")
-
-    def fail(self, entry: JournalEntry, problem: str, netsuite_id: str | None = None) -> None:
-        self.failures.append(f"{entry.external_id}: {problem}")
-        record_posting(
-            self.db, entry.external_id, status=FAILED, netsuite_id=netsuite_id, error=problem
-        )
-
-
-@dg.asset(group_name=GROUP, deps=[journal_entries], pool="netsuite", kinds={"netsuite"})
+@dg.asset(
+    group_name=GROUP,
+    deps=[journal_entries],
+    partitions_def=accounting_period,
+    pool="netsuite",
+    kinds={"netsuite"},
+    owners=OWNERS,
+    tags={"layer": "journals"},
+)
 def posted_journals(
     context: dg.AssetExecutionContext, store: StoreResource, netsuite: NetSuiteResource
 ) -> dg.MaterializeResult:
-    """Post the period's planned entries by external id (upsert), read each back and verify
-    every line; an entry NetSuite holds for approval is recorded pending approval."""
+    """The period's planned entries posted by external id (upsert), each read back and every
+    line verified; an entry NetSuite holds for approval is recorded pending approval. Re-running
+    a period posts only what is not posted yet."""
     db = store.get_store()
     with db.read() as conn:
-        period = target_period(context, conn)
+        period = partition_period(context, conn)
         plan = read_plan(conn, period)
         mapping = read_mapping(conn)
         currency_ids = {
@@ -278,126 +260,113 @@ def posted_journals(
         }
     todo = [(entry, state) for entry, state in plan if state["status"] != POSTED]
     context.log.info(f"{period}: {len(plan)} entries planned, {len(todo)} not yet posted.")
-    run = None
+    outcome = None
     if todo:
         client = netsuite.get_client(log=context.log.warning)
-        # A stored profile of any age: posting reads no columns, only which features exist.
-        profile = current_profile(db, client, max_age=None)
-        # Refusals that need no journal request come first: nothing is read or written.
-        refuse_disabled_segments(mapping, profile)
-        if profile.feature("multi_currency") is False:
-            wrong = one_currency_problem([entry for entry, _ in todo], period, list(currency_ids))
-            if wrong:
-                raise dg.Failure(wrong)
-        netsuite_period = netsuite_posting_period(client, period)
-        run = _Posting(context, db, client, profile, netsuite_period)
-        post_entries(run, todo, mapping, currency_ids, netsuite.journal_approved)
-        if run.pending:
-            context.log.warning(
-                f"{len(run.pending)} journal entries for {period} are in NetSuite pending "
-                f"approval ({', '.join(run.pending)}); they are not posted until approved there."
-            )
-    if run and run.failures:
-        raise dg.Failure(
-            description=(
-                f"{len(run.failures)} of {len(todo)} journal entries for {period} were not "
-                "posted; re-run to post the rest (nothing is duplicated): "
-                + "; ".join(run.failures)
-            ),
-        )
-    return dg.MaterializeResult(metadata=posting_metadata(db, period, plan, run))
-
-
-def post_entries(run: _Posting, todo, mapping, currency_ids, approved: bool) -> None:
-    """Each entry not yet posted: recorded when NetSuite already holds it as planned, else
-    written (upsert by external id), read back and verified."""
-    send_currency = run.profile.feature("multi_currency") is not False
-    subsidiary = mapping.subsidiary if run.profile.feature("oneworld") is not False else ""
-    period_checked = False
-    for entry, state in todo:
-        netsuite_id = state["netsuite_id"]
         try:
-            # Already in NetSuite (an answer lost, a run killed before it recorded, an entry
-            # pending approval)? Then record it, even if the period has been closed since.
-            held, problems = run.read(entry)
-            if held is not None and not problems:
-                run.record_held(entry, held, "was already in NetSuite")
-                continue
-            if state["status"] == PENDING_APPROVAL:
-                # It waited for approval and has changed (or gone) since: someone acted on it
-                # in NetSuite. Say so rather than overwrite it.
-                run.fail(
-                    entry,
-                    f"it was pending approval in NetSuite and now {readback.describe(problems)}",
-                    netsuite_id,
-                )
-                continue
-            if not period_checked:
-                closed = closed_problem(run.netsuite_period)
-                if closed:
-                    raise dg.Failure(closed)
-                period_checked = True
-            if send_currency and entry.currency not in currency_ids:
-                run.fail(entry, f"NetSuite currency {entry.currency} unknown")
-                continue
-            body = entry_body(
-                entry,
-                currency_ids.get(entry.currency) if send_currency else None,
-                subsidiary,
-                run.netsuite_period["id"],
-                approved=approved,
+            outcome = post_period(
+                client,
+                # A stored profile of any age: posting reads no columns, only which features exist.
+                current_profile(db, client, max_age=None),
+                period,
+                todo,
+                mapping=mapping,
+                currency_ids=currency_ids,
+                approved=netsuite.journal_approved,
+                record=partial(record_posting, db),
+                log=context.log,
             )
-            netsuite_id = run.client.upsert_journal_entry(entry.external_id, body)
-            run.written += 1
-            held, problems = run.read(entry)
-            if problems:
-                run.fail(entry, readback.describe(problems), netsuite_id)
-                continue
-            run.record_held(entry, held, "posted")
-        except NetSuiteError as exc:
-            run.fail(entry, str(exc), netsuite_id)
-
-
-def posting_metadata(db: RevRecStore, period: str, plan, run: _Posting | None) -> dict:
+        except PostingRefused as exc:
+            raise dg.Failure(str(exc)) from None
+        if outcome.pending:
+            context.log.warning(
+                f"{len(outcome.pending)} journal entries for {period} are in NetSuite pending "
+                f"approval ({', '.join(outcome.pending)}); they are not posted until approved there."
+            )
+        if outcome.failures:
+            raise dg.Failure(
+                description=(
+                    f"{len(outcome.failures)} of {len(todo)} journal entries for {period} were "
+                    "not posted; re-run to post the rest (nothing is duplicated): "
+                    + "; ".join(outcome.failures)
+                ),
+            )
     with db.read() as conn:
-        states = {entry.external_id: state["status"] for entry, state in read_plan(conn, period)}
-    pending = sorted(e for e, status in states.items() if status == PENDING_APPROVAL)
+        posted_plan = read_plan(conn, period)
+    return dg.MaterializeResult(metadata=posting_metadata(netsuite, period, posted_plan, outcome))
+
+
+POSTING_SCHEMA = dg.TableSchema(
+    columns=[
+        *ENTRY_SCHEMA.columns,
+        dg.TableColumn("status", "string", "posted, pending_approval, failed or planned"),
+        dg.TableColumn("netsuite_id", "string", "NetSuite internal id of the journal"),
+    ]
+)
+ACCOUNT_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("event", "string"),
+        dg.TableColumn("currency", "string"),
+        dg.TableColumn("account", "string", "NetSuite account internal id"),
+        dg.TableColumn("debit", "float"),
+        dg.TableColumn("credit", "float"),
+    ]
+)
+
+
+def posting_metadata(netsuite: NetSuiteResource, period: str, plan, outcome) -> dict:
+    statuses = {entry.external_id: state["status"] for entry, state in plan}
+    pending = sorted(e for e, status in statuses.items() if status == PENDING_APPROVAL)
     by_account: dict[tuple[str, str, str], list[int]] = {}
     for entry, _ in plan:
         for line in entry.lines:
-            key = (entry.event, entry.currency, line.account_id)
-            totals = by_account.setdefault(key, [0, 0])
+            totals = by_account.setdefault((entry.event, entry.currency, line.account_id), [0, 0])
             totals[0] += line.debit_cents
             totals[1] += line.credit_cents
-    summary = pd.DataFrame(
-        [
-            {
-                "event": event,
-                "currency": currency,
-                "account": account,
-                "debit": f"{d / 100:,.2f}",
-                "credit": f"{c / 100:,.2f}",
-            }
-            for (event, currency, account), (d, c) in sorted(by_account.items())
-        ]
-    )
+    links = {
+        f"netsuite_journal {entry.external_id}": dg.MetadataValue.url(
+            journal_url(netsuite.account_id, netsuite.base_url, state["netsuite_id"])
+        )
+        for entry, state in plan
+        if state["netsuite_id"]
+    }
+    posted = [entry for entry, state in plan if state["status"] == POSTED]
     return {
         "period": period,
         "entries": len(plan),
-        "posted": sum(1 for status in states.values() if status == POSTED),
+        "posted": len(posted),
         "pending_approval": len(pending),
-        "posted_now": run.posted_now if run else 0,
-        "written_now": run.written if run else 0,
-        "summary": dg.MetadataValue.md(
-            summary.to_markdown(
-                index=False,
-                disable_numparse=True,
-                colalign=("left", "left", "right", "right", "right"),
-            )
-            if len(summary)
-            else "(nothing to post)"
+        "posted_now": outcome.posted_now if outcome else 0,
+        "written_now": outcome.written if outcome else 0,
+        "dagster/column_schema": POSTING_SCHEMA,
+        "postings": dg.MetadataValue.table(
+            [
+                dg.TableRecord(
+                    _entry_record(
+                        entry, status=state["status"], netsuite_id=state["netsuite_id"] or ""
+                    )
+                )
+                for entry, state in plan
+            ],
+            schema=POSTING_SCHEMA,
         ),
-        "external_ids": dg.MetadataValue.json([e.external_id for e, _ in plan]),
+        "by_account": dg.MetadataValue.table(
+            [
+                dg.TableRecord(
+                    {
+                        "event": event,
+                        "currency": currency,
+                        "account": account,
+                        "debit": _amount(d),
+                        "credit": _amount(c),
+                    }
+                )
+                for (event, currency, account), (d, c) in sorted(by_account.items())
+            ],
+            schema=ACCOUNT_SCHEMA,
+        ),
+        **_per_currency(posted, "posted"),
+        **links,
         "pending_approval_ids": dg.MetadataValue.json(pending),
     }
 

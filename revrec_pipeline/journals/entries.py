@@ -30,6 +30,9 @@ EVENTS = ("billing", "revenue", "unbilled")
 MAX_LINES = 1000
 TARGET_KEY = ["customer_id", "currency", "product_code"]
 DETAIL_KEY = ["event", *TARGET_KEY]
+# An entry's posting status. Pending approval: in NetSuite and verified, but held for approval
+# (the account requires journal approval); never counted as posted until NetSuite approves it.
+PLANNED, POSTED, FAILED, PENDING_APPROVAL = "planned", "posted", "failed", "pending_approval"
 
 
 @dataclass(frozen=True)

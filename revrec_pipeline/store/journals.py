@@ -9,15 +9,19 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from revrec_pipeline.journals.entries import JournalEntry, JournalLine
+from revrec_pipeline.journals.entries import (
+    FAILED,
+    PENDING_APPROVAL,
+    PLANNED,
+    POSTED,
+    JournalEntry,
+    JournalLine,
+)
 from revrec_pipeline.journals.mapping import AccountMapping, MappingRow
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, utcnow
 
-PLANNED, POSTED, FAILED = "planned", "posted", "failed"
-# In NetSuite and verified, but held for approval (the account requires journal approval):
-# never counted as posted; a later run records it posted once NetSuite holds it approved.
-PENDING_APPROVAL = "pending_approval"
+__all__ = ["FAILED", "PENDING_APPROVAL", "PLANNED", "POSTED"]  # the posting statuses, for callers
 
 
 # -- mapping --------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from revrec_pipeline.automation import period_close_sensor
 from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.netsuite.profile import FEATURE_COLUMNS, AccountProfile
 from revrec_pipeline.netsuite.resource import NetSuiteResource
@@ -161,30 +160,6 @@ def test_unmapped_account_type_refused_before_any_netsuite_call(flow):
     assert postings(store, "2026-10") == []  # nothing planned, so a fixed mapping plans afresh
 
 
-def test_period_close_sensor_one_run_per_close(flow):
-    _sb, _dataset, store, _instance, _home = flow
-    set_go_live(store, "2026-10")
-    resources = {"store": StoreResource(database_url=store.database_url)}
-    with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, resources=resources)
-        assert period_close_sensor.evaluate_tick(context).skip_message
-
-        close_period(store, "2026-10")
-        first = period_close_sensor.evaluate_tick(context)
-        assert [r.run_key for r in first.run_requests] == ["period-close-2026-10-1"]
-        assert first.run_requests[0].tags["revrec/period"] == "2026-10"
-
-        context = dg.build_sensor_context(
-            instance=instance, resources=resources, cursor=first.cursor
-        )
-        second = period_close_sensor.evaluate_tick(context)
-        assert second.run_requests == [] and second.skip_message
-
-        close_period(store, "2026-11")
-        third = period_close_sensor.evaluate_tick(context)
-        assert [r.run_key for r in third.run_requests] == ["period-close-2026-11-2"]
-
-
 def test_closed_netsuite_period_refused_before_posting(flow):
     sb, _dataset, store, instance, _home = flow
     go_live_and_close(sb, store, instance)
@@ -237,12 +212,13 @@ def test_a_period_with_nothing_to_post_does_not_block_the_next(store):
         "netsuite": NetSuiteResource(account_id="1234567_SB1"),  # planning makes no request
     }
     with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("accounting_period", ["2026-10", "2026-11"])
         for period in ("2026-10", "2026-10", "2026-11"):
             result = dg.materialize(
                 [journal_entries],
                 resources=resources,
                 instance=instance,
-                tags={"revrec/period": period},
+                partition_key=period,
                 raise_on_error=False,
             )
             assert result.success, period
@@ -354,6 +330,7 @@ def test_a_disabled_segment_found_at_posting_time_is_refused_before_any_journal_
     go_live_and_close(sb, store, instance)
     with store.write() as conn:  # not profiled yet (a sync may have profiled it: forget that)
         conn.execute(delete(schema.netsuite_account_profile))
+    instance.add_dynamic_partitions("accounting_period", ["2026-10"])
     planned = dg.materialize(
         [journal_entries],
         resources={
@@ -361,7 +338,7 @@ def test_a_disabled_segment_found_at_posting_time_is_refused_before_any_journal_
             "netsuite": NetSuiteResource(account_id=sb.config.account_id),
         },
         instance=instance,
-        tags={"revrec/period": "2026-10"},
+        partition_key="2026-10",
     )
     assert planned.success
     store_profile(store, sb, "classes")

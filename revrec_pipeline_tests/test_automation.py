@@ -1,0 +1,186 @@
+"""The period-close sensor and posting runs over accounting-period partitions (SPEC §8): two
+closes seen in one tick post both, in period order, each external id once; an out-of-order run
+waits for its turn and is requested again; periods already posted leave nothing to launch."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from revrec_pipeline.automation import period_close_sensor, posting_run_key
+from revrec_pipeline.definitions import build_definitions
+from revrec_pipeline.journals.mapping import parse_mapping_csv
+from revrec_pipeline.partitions import ACCOUNTING_PERIOD, POSTING_RUN_TAG
+from revrec_pipeline.runner import run_job
+from revrec_pipeline.store.db import StoreResource
+from revrec_pipeline.store.journals import postings, replace_mapping
+from revrec_pipeline.store.periods import close_period, set_go_live
+from revrec_pipeline_tests.pipeline_helpers import post, sandbox_mapping_csv, sync
+
+# The run queue the project ships (dagster.yaml): one posting run at a time.
+POSTING_QUEUE = {
+    "concurrency": {
+        "runs": {
+            "max_concurrent_runs": 4,
+            "tag_concurrency_limits": [
+                {"key": POSTING_RUN_TAG[0], "value": POSTING_RUN_TAG[1], "limit": 1}
+            ],
+        }
+    }
+}
+
+
+def tick(instance, store):
+    """One sensor evaluation, as the daemon runs it, with its partition requests applied."""
+    context = dg.build_sensor_context(
+        instance=instance,
+        resources={"store": StoreResource(database_url=store.database_url)},
+        definitions=build_definitions(),
+    )
+    result = period_close_sensor(context)
+    if isinstance(result, dg.SkipReason):
+        return [], [], result.skip_message
+    added = []
+    for request in result.dynamic_partitions_requests:
+        assert request.partitions_def_name == ACCOUNTING_PERIOD
+        instance.add_dynamic_partitions(ACCOUNTING_PERIOD, list(request.partition_keys))
+        added += list(request.partition_keys)
+    return added, result.run_requests, None
+
+
+def launch(instance, request: dg.RunRequest) -> dg.DagsterRun:
+    """Run a request as the daemon would: its partition, its run key, the job's own tags."""
+    run = run_job(
+        "journal_posting_job",
+        instance=instance,
+        progress=lambda message: None,
+        partition_key=request.partition_key,
+        tags={"dagster/run_key": request.run_key, **request.tags},
+    )
+    stored = instance.get_run_by_id(run.run_id)
+    assert stored.tags[POSTING_RUN_TAG[0]] == POSTING_RUN_TAG[1]  # the queue serializes it
+    return run
+
+
+def close_two_periods(sb, store, instance) -> None:
+    set_go_live(store, "2026-10")
+    sync(instance)
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
+    close_period(store, "2026-10")
+    close_period(store, "2026-11")
+
+
+def posted_order(store) -> list[str]:
+    rows = sorted(postings(store), key=lambda p: (p["posted_at"], p["external_id"]))
+    return [p["period"] for p in rows]
+
+
+@pytest.fixture
+def queued_instance():
+    with dg.instance_for_test(overrides=POSTING_QUEUE) as instance:
+        yield instance
+
+
+def test_one_tick_sees_two_closes_and_both_post_in_period_order(flow, queued_instance):
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    close_two_periods(sb, store, instance)
+
+    added, requests, _ = tick(instance, store)
+    assert added == ["2026-10", "2026-11"]
+    assert [(r.partition_key, r.run_key) for r in requests] == [
+        ("2026-10", "period-close-2026-10-1"),
+        ("2026-11", "period-close-2026-11-2-after-2026-10"),
+    ]
+    limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert {"key": POSTING_RUN_TAG[0], "value": POSTING_RUN_TAG[1], "limit": 1} in limits
+
+    # The queue runs them one at a time in the order requested.
+    for request in requests:
+        run = launch(instance, request)
+        assert run.success, run.summary()
+    assert posted_order(store) == sorted(posted_order(store))
+    assert {p["period"] for p in postings(store)} == {"2026-10", "2026-11"}
+    held = [e["externalId"] for e in sb.journal_entries()]
+    assert sorted(held) == sorted(p["external_id"] for p in postings(store))
+    assert len(held) == len(set(held))  # each external id once
+
+    _, again, skipped = tick(instance, store)
+    assert again == [] and "posted" in skipped
+
+
+def test_a_run_out_of_order_waits_and_is_requested_again(flow, queued_instance):
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    close_two_periods(sb, store, instance)
+    _, requests, _ = tick(instance, store)
+    first, second = requests
+
+    early = launch(instance, second)  # November before October
+    assert not early.success
+    assert "Post the journals of 2026-10 before 2026-11: periods post in order." in early.summary()
+    assert postings(store, "2026-11") == [] and sb.journal_entries() == []
+
+    assert launch(instance, first).success
+    _, retry, _ = tick(instance, store)
+    # November is asked for again, now with the plain key of its close: never lost.
+    assert [(r.partition_key, r.run_key) for r in retry] == [
+        ("2026-11", posting_run_key("2026-11", 2, None))
+    ]
+    assert launch(instance, retry[0]).success
+    assert {p["status"] for p in postings(store, "2026-11")} == {"posted"}
+
+
+def test_periods_posted_outside_the_sensor_leave_it_nothing_to_launch(flow, queued_instance):
+    """`revrec journals post` (as the demo runs it) posted the period: on its first start the
+    sensor adds the partition of every closed period and requests no run."""
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    set_go_live(store, "2026-10")
+    sync(instance)
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
+    close_period(store, "2026-10")
+    assert post(instance, "2026-10").success
+
+    with dg.instance_for_test() as fresh:  # a Dagster instance that has never seen the period
+        added, requests, _ = tick(fresh, store)
+        assert added == ["2026-10"] and requests == []
+        assert fresh.get_dynamic_partitions(ACCOUNTING_PERIOD) == ["2026-10"]
+
+
+def test_a_period_being_posted_is_not_requested_twice(flow, queued_instance):
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    close_two_periods(sb, store, instance)
+    _, requests, _ = tick(instance, store)
+    # October's run is under way (started by the daemon, not finished).
+    job = build_definitions().resolve_job_def("journal_posting_job")
+    instance.create_run_for_job(
+        job,
+        status=dg.DagsterRunStatus.STARTED,
+        tags={"dagster/partition": "2026-10", "dagster/run_key": requests[0].run_key},
+    )
+    _, again, _ = tick(instance, store)
+    assert [r.partition_key for r in again] == ["2026-11"]
+    assert again[0].run_key == requests[1].run_key  # the same key: the daemon dedupes it
+
+
+def test_sensor_and_cli_runs_post_the_same_entries(flow, queued_instance, tmp_path):
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    set_go_live(store, "2026-10")
+    sync(instance)
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
+    close_period(store, "2026-10")
+    _, requests, _ = tick(instance, store)
+    assert launch(instance, requests[0]).success
+    by_sensor = {p["external_id"]: (p["debit_cents"], p["lines"]) for p in postings(store)}
+    held = sb.journal_entries()
+
+    again = post(instance, "2026-10")  # `revrec journals post 2026-10`: the same partition
+    assert again.success, again.summary()
+    assert again.materializations["posted_journals"]["written_now"] == 0
+    assert {p["external_id"]: (p["debit_cents"], p["lines"]) for p in postings(store)} == by_sensor
+    assert sb.journal_entries() == held
+    partitions = instance.get_materialized_partitions(dg.AssetKey("posted_journals"))
+    assert partitions == {"2026-10"}
