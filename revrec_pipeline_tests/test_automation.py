@@ -4,6 +4,9 @@ waits for its turn and is requested again; periods already posted leave nothing 
 
 from __future__ import annotations
 
+import urllib.request
+from decimal import Decimal
+
 import dagster as dg
 import pytest
 
@@ -173,9 +176,26 @@ def test_sensor_and_cli_runs_post_the_same_entries(flow, queued_instance, tmp_pa
     replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
     close_period(store, "2026-10")
     _, requests, _ = tick(instance, store)
-    assert launch(instance, requests[0]).success
+    first = launch(instance, requests[0])
+    assert first.success
     by_sensor = {p["external_id"]: (p["debit_cents"], p["lines"]) for p in postings(store)}
     held = sb.journal_entries()
+
+    # The run shows each posting with its NetSuite id, and a link that opens the record.
+    shown = first.materializations["posted_journals"]
+    table = {r.data["external_id"]: r.data for r in shown["postings"].records}
+    stored = {p["external_id"]: p for p in postings(store)}
+    assert {k: v["netsuite_id"] for k, v in table.items()} == {
+        k: p["netsuite_id"] for k, p in stored.items()
+    }
+    assert {k: Decimal(str(v["debit"])) for k, v in table.items()} == {
+        k: Decimal(p["debit_cents"]) / 100 for k, p in stored.items()
+    }
+    for external_id, posting in stored.items():
+        url = shown[f"netsuite_journal {external_id}"]
+        assert url == f"{sb.url}/app/accounting/transactions/journal.nl?id={posting['netsuite_id']}"
+        page = urllib.request.urlopen(url).read().decode()
+        assert external_id in page
 
     again = post(instance, "2026-10")  # `revrec journals post 2026-10`: the same partition
     assert again.success, again.summary()

@@ -28,3 +28,4 @@ class Response:
     body: dict | None = None
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/vnd.oracle.resource+json; type=collection"
+    text: str | None = None  # a page (HTML) instead of a JSON body

@@ -27,6 +27,7 @@ from .messages import Request, Response
 from .mutations import DataMutations, _plain
 from .oauth import NonceCache
 from .oauth2 import TOKEN_PATH, TokenStore
+from .pages import JOURNAL_PAGE, journal_page
 from .server import SandboxHTTPServer, admin, authenticate, error, route, sleep, token_endpoint
 
 TOO_MANY = "Concurrent request limit exceeded. Request blocked."
@@ -163,6 +164,10 @@ class NetSuiteSandbox(DataMutations):
     def handle(self, req: Request) -> Response:
         if req.path.startswith("/sandbox/v1/"):
             return admin(self, req)
+        if req.path == JOURNAL_PAGE and req.method == "GET":
+            # A UI page: NetSuite serves it to a browser session, outside the REST API's
+            # authentication and concurrency limit.
+            return journal_page(self, req)
         if not self._enter():
             return self._finish(error(429, TOO_MANY, "CONCURRENCY_LIMIT_EXCEEDED"))
         try:

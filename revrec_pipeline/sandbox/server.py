@@ -108,7 +108,10 @@ class Handler(BaseHTTPRequestHandler):
             self._write(response)
 
     def _write(self, response: Response) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        if response.text is not None:
+            payload = response.text.encode("utf-8")
+        else:
+            payload = b"" if response.body is None else json.dumps(response.body).encode()
         self.send_response(response.status)
         if payload:
             self.send_header("Content-Type", response.content_type)

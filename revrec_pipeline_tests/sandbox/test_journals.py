@@ -532,3 +532,13 @@ def test_drop_journal_field_stores_lines_without_it(sandbox):
     assert get(sandbox, "eid:je-21", expand=True).json()["line"]["items"][0]["class"]["id"] == "2"
     with pytest.raises(ValueError, match="account"):
         sandbox.drop_journal_field("account")
+
+
+def test_the_journal_page_a_link_opens_shows_the_record(sandbox):
+    """`/app/accounting/transactions/journal.nl?id=N`: what the UI's NetSuite links open."""
+    internal_id = internal_id_of(put(sandbox, "je-page", entry("je-page", amount="187.25")))
+    page = requests.get(f"{sandbox.url}/app/accounting/transactions/journal.nl?id={internal_id}")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "je-page" in page.text and "187.25" in page.text and "Oct 2026" in page.text
+    missing = requests.get(f"{sandbox.url}/app/accounting/transactions/journal.nl?id=999999")
+    assert missing.status_code == 404 and "not found" in missing.text
