@@ -71,8 +71,10 @@ def _table_text(table) -> str:
     widths = [max(len(str(x)) for x in column) for column in zip(names, *cells, strict=False)]
     lines = ["  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
     lines.append("  " + "  ".join("-" * w for w in widths))
+    numeric = [isinstance(v, int | float) for v in rows[0]] if rows else []
     lines += [
-        "  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells
+        "  " + "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric))
+        for row in cells
     ]
     return "\n".join(lines)
 
