@@ -73,7 +73,10 @@ def _table_text(table) -> str:
     lines.append("  " + "  ".join("-" * w for w in widths))
     numeric = [isinstance(v, int | float) for v in rows[0]] if rows else []
     lines += [
-        "  " + "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric))
+        "  "
+        + "  ".join(
+            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric, strict=True)
+        )
         for row in cells
     ]
     return "\n".join(lines)
