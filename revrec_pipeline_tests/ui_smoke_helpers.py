@@ -123,6 +123,16 @@ query Run($runId: ID!) {
 }
 """
 
+RUNS_OF_JOB_QUERY = """
+query RunsOfJob($filter: RunsFilter!) {
+  runsOrError(filter: $filter) {
+    __typename
+    ... on Error { message }
+    ... on Runs { results { runId status startTime endTime tags { key value } } }
+  }
+}
+"""
+
 RUN_EVENTS_QUERY = """
 query RunEvents($runId: ID!) {
   logsForRun(runId: $runId, limit: 1000) {
@@ -193,11 +203,13 @@ class DagsterDev:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float, attempts: int = 3) -> dict:
+    def start(self, timeout: float, attempts: int = 3, instance_yaml: str | None = None) -> dict:
         """Start it and wait for the webserver; returns its /server_info. A port taken between
         picking it and binding it (another test) is retried on a new port."""
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        (self.dagster_home / "dagster.yaml").write_text(
+            instance_yaml or "telemetry:\n  enabled: false\n"
+        )
         for _attempt in range(attempts):
             self._spawn()
             try:
