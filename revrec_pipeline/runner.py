@@ -103,6 +103,7 @@ def post_period_now(
     from revrec_pipeline.partitions import add_period_partitions
     from revrec_pipeline.store.periods import PeriodError, closed_periods
 
+    require_credentials(load_settings())  # what is missing first, as for every job
     with store.read() as conn:
         if period not in closed_periods(conn):
             raise PeriodError(

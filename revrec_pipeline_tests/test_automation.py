@@ -204,3 +204,19 @@ def test_sensor_and_cli_runs_post_the_same_entries(flow, queued_instance, tmp_pa
     assert sb.journal_entries() == held
     partitions = instance.get_materialized_partitions(dg.AssetKey("posted_journals"))
     assert partitions == {"2026-10"}
+
+
+def test_posting_an_open_period_is_refused_before_any_run(flow, queued_instance):
+    from revrec_pipeline.runner import post_period_now
+    from revrec_pipeline.store.periods import PeriodError
+
+    _sb, _dataset, store, _instance, _home = flow
+    set_go_live(store, "2026-10")
+    with pytest.raises(PeriodError) as refused:
+        post_period_now(store, "2026-10", instance=queued_instance, progress=lambda m: None)
+    assert str(refused.value) == (
+        "Period 2026-10 is not closed; journals are posted for closed periods "
+        "(`revrec period close 2026-10` first)."
+    )
+    assert queued_instance.get_dynamic_partitions(ACCOUNTING_PERIOD) == []
+    assert queued_instance.get_runs() == []
