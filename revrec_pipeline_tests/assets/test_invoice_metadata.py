@@ -241,6 +241,26 @@ def test_sync_metadata_shows_the_figures_netsuite_and_the_store_hold(flow):
     assert duplicates["duplicates"].value == 0 and duplicates["lines_checked"].value == len(lines)
     assert checks["billing_schedule_schema"].metadata["failure_cases"].value == 0
 
+    # The CRM tables: what `revrec crm import` loaded from the dataset's CSV.
+    orders = meta["crm_sales_orders"]
+    ordered: dict[str, Decimal] = defaultdict(Decimal)
+    for order in dataset.crm_sales_orders:
+        ordered[order["currency"]] += Decimal(str(order["amount"]))
+    assert plotted(orders, "ordered") == ordered
+    assert orders["dagster/row_count"] == len(dataset.crm_sales_orders)
+    assert orders["dagster/table_name"] == "crm_sales_order_line"
+    order_rows = records(orders["crm_sales_order_line"])
+    assert len(order_rows) == min(100, len(dataset.crm_sales_orders))
+    starts = [r["Service Start Date"] for r in order_rows]
+    assert starts == sorted(starts, reverse=True)
+    assert max(starts) == max(str(o["service_start_date"]) for o in dataset.crm_sales_orders)
+    customers = meta["crm_customers"]
+    assert customers["dagster/row_count"] == len(dataset.crm_customers)
+    assert {c.name: c.type for c in customers["dagster/column_schema"].columns} == {
+        "customer_id": "string",
+        "customer_name": "string",
+    }
+
     # The workbook: its path and the data rows of each tab, as read back from the file.
     book = meta["invoice_workbook"]
     assert Path(book["path"]) == workbook
