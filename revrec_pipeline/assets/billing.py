@@ -12,7 +12,8 @@ import dagster as dg
 import pandas as pd
 import pandera.errors
 
-from revrec_pipeline.invoices.billing import BillingInputError, classify_lines
+from revrec_pipeline.assets import metadata as md
+from revrec_pipeline.invoices.billing import BillingInputError, InvoiceLines, classify_lines
 from revrec_pipeline.invoices.matching import match_customers
 from revrec_pipeline.invoices.recon import (
     describe_differences,
@@ -21,6 +22,14 @@ from revrec_pipeline.invoices.recon import (
     recon_summary,
 )
 from revrec_pipeline.invoices.schema import billing_schedule_schema
+from revrec_pipeline.invoices.totals import (
+    absolute_cents_by_currency,
+    cents_by_currency,
+    differences_first,
+    most_recent_documents_first,
+    most_recent_first,
+    totals_by_period,
+)
 from revrec_pipeline.invoices.workbook import (
     BILLING_TAB,
     PENDING_TAB,
@@ -44,39 +53,226 @@ from revrec_pipeline.store.periods import go_live_period
 GROUP = "billing"
 CONVERSION, SYNC = "conversion", "sync"
 JOB_FOLDERS = {CONVERSION: "conversion_data", SYNC: "sync_jobs"}
-UPSTREAM = [
-    "netsuite_customers",
-    "netsuite_items",
-    "netsuite_invoices",
-    "netsuite_credit_memos",
-    "crm_customers",
+IN_WORKBOOK = "the job's workbook"
+
+# What each output reads: NetSuite documents and their lines (with the currencies the invoice
+# and credit memo extracts refresh), items, customers, and the CRM customers they match.
+DOCUMENTS = ["netsuite_invoices", "netsuite_credit_memos"]
+LINES_READ = ["netsuite_customers", "netsuite_items", *DOCUMENTS, "crm_customers"]
+
+
+def _spec(key: str, description: str, deps: list[str], kinds: set[str]) -> dg.AssetSpec:
+    # The DataFrames go through the IO manager so the workbook step can load them.
+    return dg.AssetSpec(
+        key,
+        deps=deps,
+        description=description,
+        group_name=GROUP,
+        owners=md.OWNERS,
+        tags={"layer": "billing"},
+        kinds=kinds,
+    ).with_io_manager_key("io_manager")
+
+
+INVOICE_SPECS = [
+    _spec(
+        "billing_schedule",
+        "One row per NetSuite invoice or credit memo billing line whose customer maps to a CRM "
+        "customer and whose product is not excluded (SPEC §6). In a sync job (a period is set) "
+        "it is loaded into the RevRec store; in a conversion job it is only written to the "
+        "workbook.",
+        LINES_READ,
+        {"pandas", "pandera", "sql"},
+    ),
+    _spec(
+        "product",
+        "Every NetSuite item, with whether REVREC_EXCLUDE_PRODUCTS excludes it.",
+        ["netsuite_items"],
+        {"pandas"},
+    ),
+    _spec(
+        "pending_data",
+        "Billing lines whose NetSuite customer matches no CRM customer, with the reason and the "
+        "closest CRM name as a suggestion; they move to the billing schedule once the names match.",
+        LINES_READ,
+        {"pandas"},
+    ),
+    _spec(
+        "recon_details_invoice",
+        "Recon per period, NetSuite customer and currency: NetSuite Amount (invoices and credit "
+        "memos) = RevRec Amount (billing schedule) + Pending Amount + Excluded Amount (products "
+        "marked excluded) + Difference.",
+        [*DOCUMENTS, "billing_schedule", "pending_data", "product"],
+        {"pandas"},
+    ),
+    _spec(
+        "recon_summary_invoice",
+        "The recon summed per period and currency; Status is OK when the Difference is 0.",
+        ["recon_details_invoice"],
+        {"pandas"},
+    ),
 ]
 
+_BILLING_COLUMNS = [
+    md.text("Customer ID", "customer_id"),
+    md.text("Customer Name", "customer_name"),
+    md.text("Document Type", "document_type"),
+    md.text("Document Number", "document_number"),
+    md.integer("NetSuite ID", "netsuite_id"),
+    md.integer("Line ID", "line_id"),
+    md.date("Document Date", "document_date"),
+    md.text("Period", "period"),
+    md.text("Product Code", "product_code"),
+    md.text("Product Name", "product_name"),
+    md.number("Quantity", "quantity"),
+    md.money("Amount", "amount_cents"),
+    md.text("Currency", "currency"),
+    md.date("Service Start Date", "service_start_date"),
+    md.date("Service End Date", "service_end_date"),
+    md.text("Status", "status"),
+]
+_PENDING_COLUMNS = [
+    md.integer("NetSuite Customer ID", "netsuite_customer_id"),
+    md.text("NetSuite Customer Name", "netsuite_customer_name"),
+    *(c for c in _BILLING_COLUMNS if c.source not in ("customer_id", "customer_name")),
+    md.text("Reason", "reason"),
+    md.text("Suggested CRM Name", "suggestion"),
+]
+_PRODUCT_COLUMNS = [
+    md.text("Product Code", "product_code"),
+    md.text("Product Name", "product_name"),
+    md.text("Item Type", "item_type"),
+    md.integer("NetSuite ID", "netsuite_id"),
+    md.text("Excluded", "excluded"),
+]
+_RECON_AMOUNTS = [
+    md.money("NetSuite Amount", "netsuite_cents"),
+    md.money("RevRec Amount", "revrec_cents"),
+    md.money("Pending Amount", "pending_cents"),
+    md.money("Excluded Amount", "excluded_cents"),
+    md.money("Difference", "difference_cents"),
+]
+_RECON_DETAILS_COLUMNS = [
+    md.text("Period", "period"),
+    md.integer("NetSuite Customer ID", "netsuite_customer_id"),
+    md.text("Customer Name", "netsuite_customer_name"),
+    md.text("CRM Customer ID", "customer_id"),
+    md.text("Currency", "currency"),
+    *_RECON_AMOUNTS,
+    md.text("Status", "status"),
+]
+_RECON_SUMMARY_COLUMNS = [
+    md.text("Period", "period"),
+    md.text("Currency", "currency"),
+    *_RECON_AMOUNTS,
+    md.integer("Customers", "customers"),
+    md.text("Status", "status"),
+]
+_PERIOD_TOTAL_COLUMNS = [
+    md.text("Period", "period"),
+    md.text("Currency", "currency"),
+    md.integer("Lines", "lines"),
+    md.money("Amount", "amount_cents"),
+]
+_FAILURE_CASE_COLUMNS = [
+    md.text("Column", "column"),
+    md.text("Check", "check"),
+    md.text("Failure Case", "failure_case"),
+    md.text("Row", "index"),
+]
+_COLUMN_DESCRIPTIONS = {
+    "amount_cents": "Billing amount in integer cents, in `currency` (invoices positive, credit "
+    "memos negative).",
+    "period": "Accounting period YYYY-MM of the document date, in the account time zone.",
+    "netsuite_id": "NetSuite internal id of the invoice or credit memo.",
+    "line_id": "NetSuite line id within the document.",
+}
 
-def _preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
-    return dg.MetadataValue.md(
-        frame.head(rows).to_markdown(index=False) if len(frame) else "(empty)"
+
+def _billing_metadata(lines: InvoiceLines, currencies: list[str], mode: str) -> dict:
+    billing = lines.billing_schedule
+    return {
+        **md.frame_entries(billing, _COLUMN_DESCRIPTIONS),
+        "mode": mode,
+        "customers": dg.MetadataValue.int(int(billing["customer_id"].nunique())),
+        **md.amount_entries("billed", cents_by_currency(billing), currencies),
+        **md.table_entries(
+            "billing_schedule",
+            most_recent_documents_first(billing),
+            _BILLING_COLUMNS,
+            where_all=IN_WORKBOOK,
+        ),
+        **md.table_entries("billed_by_period", totals_by_period(billing), _PERIOD_TOTAL_COLUMNS),
+    }
+
+
+def _pending_metadata(lines: InvoiceLines, currencies: list[str]) -> dict:
+    pending = lines.pending_data
+    return {
+        **md.frame_entries(pending, _COLUMN_DESCRIPTIONS),
+        "unmatched_customers": dg.MetadataValue.int(int(pending["netsuite_customer_id"].nunique())),
+        **md.amount_entries("pending", cents_by_currency(pending), currencies),
+        **md.table_entries(
+            "pending_data",
+            most_recent_documents_first(pending),
+            _PENDING_COLUMNS,
+            where_all=IN_WORKBOOK,
+        ),
+        **md.table_entries("pending_by_period", totals_by_period(pending), _PERIOD_TOTAL_COLUMNS),
+    }
+
+
+def _product_metadata(lines: InvoiceLines, currencies: list[str]) -> dict:
+    product = lines.product
+    return {
+        **md.frame_entries(product),
+        "excluded_products": dg.MetadataValue.int(int((product["excluded"] == "yes").sum())),
+        **md.amount_entries("excluded", cents_by_currency(lines.excluded), currencies),
+        **md.table_entries("product", product, _PRODUCT_COLUMNS, where_all=IN_WORKBOOK),
+    }
+
+
+def _recon_details_metadata(details: pd.DataFrame, currencies: list[str]) -> dict:
+    return {
+        **md.frame_entries(details),
+        "rows_with_difference": dg.MetadataValue.int(len(failing_rows(details))),
+        **md.amount_entries(
+            "difference", absolute_cents_by_currency(details, "difference_cents"), currencies
+        ),
+        **md.table_entries(
+            "recon_details",
+            differences_first(details),
+            _RECON_DETAILS_COLUMNS,
+            where_all=IN_WORKBOOK,
+        ),
+    }
+
+
+def _recon_summary_metadata(summary: pd.DataFrame, currencies: list[str]) -> dict:
+    entries = {
+        **md.frame_entries(summary),
+        "periods_with_difference": dg.MetadataValue.int(
+            int(summary.loc[summary["difference_cents"] != 0, "period"].nunique())
+        ),
+    }
+    for prefix in ("netsuite", "revrec", "pending", "excluded"):
+        entries |= md.amount_entries(
+            prefix, cents_by_currency(summary, f"{prefix}_cents"), currencies
+        )
+    entries |= md.amount_entries(
+        "difference", absolute_cents_by_currency(summary, "difference_cents"), currencies
     )
-
-
-def _totals_by_period(frame: pd.DataFrame) -> dg.MetadataValue:
-    if frame.empty:
-        return dg.MetadataValue.md("(empty)")
-    totals = frame.groupby(["period", "currency"])["amount_cents"].sum().reset_index()
-    totals["amount"] = totals.pop("amount_cents").map(lambda c: f"{c / 100:,.2f}")
-    return dg.MetadataValue.md(totals.to_markdown(index=False, disable_numparse=True))
+    entries |= md.table_entries(
+        "recon_summary",
+        most_recent_first(summary, "period", "currency"),
+        _RECON_SUMMARY_COLUMNS,
+        where_all=IN_WORKBOOK,
+    )
+    return entries
 
 
 @dg.multi_asset(
-    group_name=GROUP,
-    deps=UPSTREAM,
-    outs={
-        "billing_schedule": dg.AssetOut(description="One row per billable NetSuite item line."),
-        "product": dg.AssetOut(description="Items seen, with whether they are excluded."),
-        "pending_data": dg.AssetOut(description="Lines whose customer matches no CRM customer."),
-        "recon_details_invoice": dg.AssetOut(description="Recon per period and customer."),
-        "recon_summary_invoice": dg.AssetOut(description="Recon per period."),
-    },
+    specs=INVOICE_SPECS,
     check_specs=[
         dg.AssetCheckSpec(
             "recon_difference_zero",
@@ -127,11 +323,11 @@ def invoice_tables(
         mode = SYNC if go_live else CONVERSION
         try:
             billing_schedule_schema.validate(lines.billing_schedule, lazy=True)
-            schema_problems = ""
+            failure_cases = pd.DataFrame(columns=[c.source for c in _FAILURE_CASE_COLUMNS])
         except pandera.errors.SchemaErrors as exc:
-            schema_problems = exc.failure_cases.head(20).to_markdown(index=False)
+            failure_cases = exc.failure_cases
         if mode == SYNC:
-            if schema_problems:
+            if len(failure_cases):
                 context.log.error("Billing schedule not loaded: it fails its schema check.")
             else:
                 loaded = load_billing_schedule(conn, lines.billing_schedule, source=SYNC)
@@ -158,58 +354,53 @@ def invoice_tables(
             recon_difference_cents=difference,
             file=None,
         )
-    duplicated = lines.all_lines.duplicated(["netsuite_id", "line_id"]).sum()
+    duplicated = int(lines.all_lines.duplicated(["netsuite_id", "line_id"]).sum())
     differences = failing_rows(details)
     context.log.info(f"Invoice job mode: {mode} (go-live period: {go_live or 'not set'}).")
+    # Every currency NetSuite billed in, so a total is reported (0) even in a run without it.
+    currencies = sorted(lines.all_lines["currency"].fillna("unknown").astype(str).unique())
 
     yield dg.Output(
         lines.billing_schedule,
         output_name="billing_schedule",
-        metadata={
-            "dagster/row_count": len(lines.billing_schedule),
-            "mode": mode,
-            "totals_by_period": _totals_by_period(lines.billing_schedule),
-            "preview": _preview(lines.billing_schedule),
-        },
+        metadata=_billing_metadata(lines, currencies, mode),
     )
     yield dg.Output(
-        lines.product,
-        output_name="product",
-        metadata={"dagster/row_count": len(lines.product), "preview": _preview(lines.product)},
+        lines.product, output_name="product", metadata=_product_metadata(lines, currencies)
     )
     yield dg.Output(
         lines.pending_data,
         output_name="pending_data",
-        metadata={
-            "dagster/row_count": len(lines.pending_data),
-            "pending_amount_by_period": _totals_by_period(lines.pending_data),
-            "preview": _preview(lines.pending_data),
-        },
+        metadata=_pending_metadata(lines, currencies),
     )
     yield dg.Output(
         details,
         output_name="recon_details_invoice",
-        metadata={
-            "dagster/row_count": len(details),
-            "differences": len(differences),
-        },
+        metadata=_recon_details_metadata(details, currencies),
     )
     yield dg.Output(
         summary,
         output_name="recon_summary_invoice",
-        metadata={"dagster/row_count": len(summary), "preview": _preview(summary, 24)},
+        metadata=_recon_summary_metadata(summary, currencies),
     )
     yield dg.AssetCheckResult(
         check_name="billing_schedule_schema",
         asset_key="billing_schedule",
-        passed=not schema_problems,
-        metadata={"failure_cases": dg.MetadataValue.md(schema_problems or "none")},
+        passed=failure_cases.empty,
+        metadata={
+            "failure_cases": dg.MetadataValue.int(len(failure_cases)),
+            "failing_columns": dg.MetadataValue.int(int(failure_cases["column"].nunique())),
+            **md.table_entries("failures", failure_cases, _FAILURE_CASE_COLUMNS),
+        },
     )
     yield dg.AssetCheckResult(
         check_name="no_duplicate_netsuite_lines",
         asset_key="billing_schedule",
-        passed=bool(duplicated == 0),
-        metadata={"duplicates": int(duplicated)},
+        passed=duplicated == 0,
+        metadata={
+            "duplicates": dg.MetadataValue.int(duplicated),
+            "lines_checked": dg.MetadataValue.int(len(lines.all_lines)),
+        },
     )
     yield dg.AssetCheckResult(
         check_name="recon_difference_zero",
@@ -217,9 +408,16 @@ def invoice_tables(
         passed=differences.empty,
         description=describe_differences(details),
         metadata={
-            "offending_rows": dg.MetadataValue.md(
-                differences.head(50).to_markdown(index=False) if len(differences) else "none"
-            )
+            "rows_with_difference": dg.MetadataValue.int(len(differences)),
+            "periods_with_difference": dg.MetadataValue.int(int(differences["period"].nunique())),
+            **md.amount_entries(
+                "difference",
+                absolute_cents_by_currency(differences, "difference_cents"),
+                currencies,
+            ),
+            **md.table_entries(
+                "offending_rows", differences_first(differences), _RECON_DETAILS_COLUMNS
+            ),
         },
     )
 
@@ -230,7 +428,12 @@ def workbook_path(home: str, mode: str, run_id: str, now: datetime | None = None
     return Path(home) / JOB_FOLDERS[mode] / f"invoices-{stamp}-{run_id[:8]}.xlsx"
 
 
-@dg.asset(group_name=GROUP, kinds={"excel"})
+@dg.asset(
+    group_name=GROUP,
+    kinds={"excel"},
+    owners=md.OWNERS,
+    tags={"layer": "report"},
+)
 def invoice_workbook(
     context: dg.AssetExecutionContext,
     store: StoreResource,
@@ -241,33 +444,37 @@ def invoice_workbook(
     recon_details_invoice: pd.DataFrame,
     recon_summary_invoice: pd.DataFrame,
 ) -> dg.MaterializeResult:
-    """The job's finance workbook; before go-live it is conversion data to review and import."""
+    """The job's finance workbook (`.xlsx`, SPEC §6): BillingSchedule, Product, PendingData,
+    ReconDetails_Invoice and ReconSummary_Invoice. Before go-live it is conversion data to
+    review and load with `revrec import-bulk`; after, the record of a sync job (`revrec jobs`)."""
     db = store.get_store()
     with db.read() as conn:
         job = job_for_run(conn, context.run.run_id)
     mode = job["kind"]
     path = workbook_path(invoice_settings.home, mode, context.run.run_id)
-    sheets = write_workbook(
-        path,
-        {
-            BILLING_TAB: billing_schedule,
-            PRODUCT_TAB: product,
-            PENDING_TAB: pending_data,
-            RECON_DETAILS_TAB: recon_details_invoice,
-            RECON_SUMMARY_TAB: recon_summary_invoice,
-        },
-    )
+    tabs = {
+        BILLING_TAB: billing_schedule,
+        PRODUCT_TAB: product,
+        PENDING_TAB: pending_data,
+        RECON_DETAILS_TAB: recon_details_invoice,
+        RECON_SUMMARY_TAB: recon_summary_invoice,
+    }
+    sheets = write_workbook(path, tabs)
     with db.write() as conn:
         set_job_file(conn, job["id"], str(path.resolve()))
-    job_id = job["id"]
     context.log.info(f"Wrote {path}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path.resolve())),
-            "job_id": job_id,
+            "job_id": dg.MetadataValue.int(int(job["id"])),
             "mode": mode,
             "sheets": ", ".join(sheets),
-            "recon_summary": _preview(recon_summary_invoice, 24),
+            # Data rows per tab (a tab over Excel's limit continues on <tab>_2, ...).
+            **{
+                f"rows_{tab}": dg.MetadataValue.int(len(frame))
+                for tab, frame in tabs.items()
+                if tab in sheets  # a tab's first sheet has its name; PendingData may be absent
+            },
         }
     )
 

@@ -1,10 +1,17 @@
-"""Group `netsuite`: incremental extracts of customers, items, invoices and credit memos."""
+"""Group `netsuite`: incremental extracts of customers, items, invoices and credit memos.
+
+Each extract carries a freshness policy: the daily sync refreshes it every 24 hours, so 26 hours
+without a materialization (a missed or failed sync, with two hours of slack) fails its freshness.
+Dagster's freshness daemon evaluates it (`dagster dev`, `dagster-daemon run`); no sensor or run
+is needed.
+"""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from revrec_pipeline.assets import metadata as md
 from revrec_pipeline.netsuite.extract import Extractor, StreamResult
 from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
@@ -12,6 +19,15 @@ from revrec_pipeline.store.db import StoreResource
 
 GROUP = "netsuite"
 POOL = "netsuite"  # every NetSuite call of the deployment shares this pool (SPEC §8)
+STALE_AFTER = timedelta(hours=26)
+_EXTRACT = {
+    "group_name": GROUP,
+    "pool": POOL,
+    "kinds": {"netsuite", "sql"},  # pulled from NetSuite into the RevRec store
+    "owners": md.OWNERS,
+    "tags": {"layer": "extract"},
+    "freshness_policy": dg.FreshnessPolicy.time_window(fail_window=STALE_AFTER),
+}
 
 
 def _extractor(
@@ -30,7 +46,7 @@ def _result(result: StreamResult, stored_rows: int) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"dagster/row_count": stored_rows, **result.metadata()})
 
 
-@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+@dg.asset(**_EXTRACT)
 def netsuite_customers(
     context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
 ) -> dg.MaterializeResult:
@@ -39,7 +55,7 @@ def netsuite_customers(
     return _result(result, store.get_store().count("netsuite_customer"))
 
 
-@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+@dg.asset(**_EXTRACT)
 def netsuite_items(
     context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
 ) -> dg.MaterializeResult:
@@ -56,7 +72,7 @@ def _transactions(context, netsuite, store, tran_type: str) -> dg.MaterializeRes
     return _result(result, db.count_documents(tran_type))
 
 
-@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+@dg.asset(**_EXTRACT)
 def netsuite_invoices(
     context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
 ) -> dg.MaterializeResult:
@@ -65,7 +81,7 @@ def netsuite_invoices(
     return _transactions(context, netsuite, store, INVOICE)
 
 
-@dg.asset(group_name=GROUP, pool=POOL, kinds={"netsuite"})
+@dg.asset(**_EXTRACT)
 def netsuite_credit_memos(
     context: dg.AssetExecutionContext, netsuite: NetSuiteResource, store: StoreResource
 ) -> dg.MaterializeResult:
