@@ -64,22 +64,21 @@ def _print_extract(run, progress) -> None:
 
 
 def _table_text(table) -> str:
-    """A metadata table (`MetadataValue.table`) as aligned text; numbers as amounts."""
-    names = [column.name for column in table.schema.columns]
-    rows = [[record.data.get(name) for name in names] for record in table.records]
-    cells = [[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row] for row in rows]
-    widths = [max(len(str(x)) for x in column) for column in zip(names, *cells, strict=False)]
-    lines = ["  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
-    lines.append("  " + "  ".join("-" * w for w in widths))
-    numeric = [isinstance(v, int | float) for v in rows[0]] if rows else []
-    lines += [
-        "  "
-        + "  ".join(
-            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric, strict=True)
-        )
-        for row in cells
+    """A metadata table (`MetadataValue.table`) as aligned text, numbers to the right."""
+    columns = table.schema.columns
+    cells = [[str(r.data.get(c.name, "")) for c in columns] for r in table.records]
+    widths = [
+        max(len(x) for x in column)
+        for column in zip(*cells, [c.name for c in columns], strict=True)
     ]
-    return "\n".join(lines)
+    numeric = [c.type in ("decimal", "int", "float") for c in columns]
+
+    def line(values) -> str:
+        parts = zip(values, widths, numeric, strict=True)
+        return "  " + "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in parts)
+
+    rows = [line([c.name for c in columns]), "  " + "  ".join("-" * w for w in widths)]
+    return "\n".join(rows + [line(row) for row in cells])
 
 
 def _recon_summary_text(workbook: Path) -> str:

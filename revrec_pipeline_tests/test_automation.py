@@ -222,3 +222,20 @@ def test_posting_an_open_period_is_refused_before_any_run(flow, queued_instance)
     )
     assert queued_instance.get_dynamic_partitions(ACCOUNTING_PERIOD) == []
     assert queued_instance.get_runs() == []
+
+
+def test_jobs_schedule_and_sensor_say_what_they_do_and_who_owns_them():
+    defs = build_definitions()
+    annotated = [
+        defs.resolve_job_def("invoice_sync_job"),
+        defs.resolve_job_def("journal_posting_job"),
+        defs.resolve_schedule_def("daily_invoice_sync"),
+        defs.resolve_sensor_def("period_close_sensor"),
+    ]
+    for definition in annotated:
+        assert definition.description and len(definition.description) > 40, definition.name
+        assert definition.owners == ["team:revrec"], definition.name
+        assert definition.tags.get("revrec/flow") in ("invoices", "journals"), definition.name
+    posting = defs.resolve_job_def("journal_posting_job")
+    assert posting.partitions_def.name == ACCOUNTING_PERIOD
+    assert posting.tags[POSTING_RUN_TAG[0]] == POSTING_RUN_TAG[1]

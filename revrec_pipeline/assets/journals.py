@@ -9,6 +9,16 @@ from functools import partial
 import dagster as dg
 import pandas as pd
 
+from revrec_pipeline.assets.metadata import (
+    OWNERS,
+    amount_entries,
+    frame_entries,
+    integer,
+    money,
+    table_entries,
+    table_schema,
+    text,
+)
 from revrec_pipeline.journals.entries import (
     PENDING_APPROVAL,
     POSTED,
@@ -47,7 +57,6 @@ from revrec_pipeline.store.periods import (
 from revrec_pipeline.store.profile import current_profile, read_profile
 
 GROUP = "journals"
-OWNERS = ["team:revrec"]
 
 
 def partition_period(context: dg.AssetExecutionContext, conn) -> str:
@@ -67,11 +76,6 @@ def partition_period(context: dg.AssetExecutionContext, conn) -> str:
     return period
 
 
-def _amount(cents: int) -> float:
-    # Table cells and plotted values are numbers; the store keeps integer cents.
-    return round(cents / 100, 2)
-
-
 @dg.asset(
     group_name=GROUP,
     deps=["crm_sales_orders"],
@@ -89,67 +93,80 @@ def revenue_schedule(store: StoreResource) -> dg.Output[pd.DataFrame]:
         if len(schedule)
         else pd.DataFrame(columns=["period", "currency", "revenue_cents"])
     )
-    totals = totals.sort_values(["period", "currency"], ascending=[False, True]).head(36)
+    totals = totals.sort_values(["period", "currency"], ascending=[False, True])
     return dg.Output(
         schedule,
         metadata={
-            "dagster/row_count": len(schedule),
+            **frame_entries(schedule),
             "order_lines": len(orders),
-            "revenue_by_period": dg.MetadataValue.table(
-                [
-                    dg.TableRecord(
-                        {
-                            "period": r.period,
-                            "currency": r.currency,
-                            "revenue": _amount(r.revenue_cents),
-                        }
-                    )
-                    for r in totals.itertuples()
-                ],
-                schema=dg.TableSchema(
-                    columns=[
-                        dg.TableColumn("period", "string", "YYYY-MM, most recent first"),
-                        dg.TableColumn("currency", "string"),
-                        dg.TableColumn("revenue", "float", "Recognized, in the currency"),
-                    ]
-                ),
-            ),
+            **table_entries("revenue_by_period", totals, REVENUE_COLUMNS),
         },
     )
 
 
-ENTRY_SCHEMA = dg.TableSchema(
-    columns=[
-        dg.TableColumn("external_id", "string", "NetSuite external id (upsert key)"),
-        dg.TableColumn("event", "string", "billing, revenue or unbilled"),
-        dg.TableColumn("currency", "string"),
-        dg.TableColumn("lines", "int"),
-        dg.TableColumn("debit", "float", "Total debits, in the currency"),
-        dg.TableColumn("credit", "float", "Total credits, in the currency"),
-    ]
-)
+REVENUE_COLUMNS = [
+    text("period", "period", "YYYY-MM, most recent first"),
+    text("currency", "currency"),
+    money("revenue", "revenue_cents", "Recognized revenue in the currency."),
+]
+ENTRY_COLUMNS = [
+    text("external_id", "external_id", "NetSuite external id (the upsert key)."),
+    text("event", "event", "billing, revenue or unbilled."),
+    text("currency", "currency"),
+    integer("lines", "lines"),
+    money("debit", "debit_cents", "Total debits in the currency."),
+    money("credit", "credit_cents", "Total credits in the currency."),
+]
+POSTING_COLUMNS = [
+    *ENTRY_COLUMNS,
+    text("status", "status", "posted, pending_approval, failed or planned."),
+    text("netsuite_id", "netsuite_id", "NetSuite internal id of the journal entry."),
+]
+ACCOUNT_COLUMNS = [
+    text("event", "event"),
+    text("currency", "currency"),
+    text("account", "account", "NetSuite account internal id."),
+    money("debit", "debit_cents"),
+    money("credit", "credit_cents"),
+]
 
 
-def _entry_record(entry: JournalEntry, **extra) -> dict:
-    return {
-        "external_id": entry.external_id,
-        "event": entry.event,
-        "currency": entry.currency,
-        "lines": len(entry.lines),
-        "debit": _amount(entry.debit_cents),
-        "credit": _amount(entry.credit_cents),
-        **extra,
-    }
+def entry_frame(plan: list[tuple[JournalEntry, dict]]) -> pd.DataFrame:
+    """One row per entry, amounts in integer cents, with its posting state."""
+    return pd.DataFrame(
+        [
+            {
+                "external_id": e.external_id,
+                "event": e.event,
+                "currency": e.currency,
+                "lines": len(e.lines),
+                "debit_cents": e.debit_cents,
+                "credit_cents": e.credit_cents,
+                "status": state["status"],
+                "netsuite_id": state["netsuite_id"] or "",
+            }
+            for e, state in plan
+        ],
+        columns=[c.source for c in POSTING_COLUMNS],
+    )
 
 
-def _per_currency(entries: list[JournalEntry], prefix: str) -> dict[str, dg.MetadataValue]:
-    """`<prefix>_<CUR>`: total debits per currency, a number the UI plots run over run."""
-    totals: dict[str, int] = defaultdict(int)
-    for entry in entries:
-        totals[entry.currency] += entry.debit_cents
-    return {
-        f"{prefix}_{cur}": dg.MetadataValue.float(_amount(c)) for cur, c in sorted(totals.items())
-    }
+def account_frame(plan: list[tuple[JournalEntry, dict]]) -> pd.DataFrame:
+    """Debits and credits per event, currency and account, in integer cents."""
+    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for entry, _ in plan:
+        for line in entry.lines:
+            pair = totals[(entry.event, entry.currency, line.account_id)]
+            pair[0] += line.debit_cents
+            pair[1] += line.credit_cents
+    return pd.DataFrame(
+        [(*key, d, c) for key, (d, c) in sorted(totals.items())],
+        columns=[c.source for c in ACCOUNT_COLUMNS],
+    )
+
+
+def debits_by_currency(frame: pd.DataFrame) -> dict[str, int]:
+    return {cur: int(c) for cur, c in frame.groupby("currency")["debit_cents"].sum().items()}
 
 
 @dg.asset(
@@ -206,17 +223,16 @@ def journal_entries(
                 unbalanced = [e.external_id for e in entries if not e.balanced]
                 if not unbalanced:
                     save_plan(conn, period, details, entries)
-        plan = [entry for entry, _ in read_plan(conn, period)]
+        plan = read_plan(conn, period)
+    entries = entry_frame(plan)
     return dg.MaterializeResult(
         metadata={
             "period": period,
-            "entries": len(plan),
-            "dagster/row_count": sum(len(e.lines) for e in plan),
-            "dagster/column_schema": ENTRY_SCHEMA,
-            "entries_table": dg.MetadataValue.table(
-                [dg.TableRecord(_entry_record(e)) for e in plan], schema=ENTRY_SCHEMA
-            ),
-            **_per_currency(plan, "debits"),
+            "entries": len(entries),
+            "dagster/row_count": int(entries["lines"].sum()),
+            "dagster/column_schema": table_schema(ENTRY_COLUMNS),
+            **table_entries("entries_table", entries, ENTRY_COLUMNS),
+            **amount_entries("debits", debits_by_currency(entries)),
         },
         check_results=[
             dg.AssetCheckResult(
@@ -229,7 +245,7 @@ def journal_entries(
                 check_name="journals_balanced",
                 passed=not unbalanced,
                 description=f"Unbalanced: {', '.join(unbalanced)}" if unbalanced else "Balanced.",
-                metadata={"entries": len(plan), "unbalanced_entries": len(unbalanced)},
+                metadata={"entries": len(entries), "unbalanced_entries": len(unbalanced)},
             ),
         ],
     )
@@ -296,76 +312,28 @@ def posted_journals(
     return dg.MaterializeResult(metadata=posting_metadata(netsuite, period, posted_plan, outcome))
 
 
-POSTING_SCHEMA = dg.TableSchema(
-    columns=[
-        *ENTRY_SCHEMA.columns,
-        dg.TableColumn("status", "string", "posted, pending_approval, failed or planned"),
-        dg.TableColumn("netsuite_id", "string", "NetSuite internal id of the journal"),
-    ]
-)
-ACCOUNT_SCHEMA = dg.TableSchema(
-    columns=[
-        dg.TableColumn("event", "string"),
-        dg.TableColumn("currency", "string"),
-        dg.TableColumn("account", "string", "NetSuite account internal id"),
-        dg.TableColumn("debit", "float"),
-        dg.TableColumn("credit", "float"),
-    ]
-)
-
-
 def posting_metadata(netsuite: NetSuiteResource, period: str, plan, outcome) -> dict:
-    statuses = {entry.external_id: state["status"] for entry, state in plan}
-    pending = sorted(e for e, status in statuses.items() if status == PENDING_APPROVAL)
-    by_account: dict[tuple[str, str, str], list[int]] = {}
-    for entry, _ in plan:
-        for line in entry.lines:
-            totals = by_account.setdefault((entry.event, entry.currency, line.account_id), [0, 0])
-            totals[0] += line.debit_cents
-            totals[1] += line.credit_cents
+    entries = entry_frame(plan)
+    posted = entries[entries["status"] == POSTED]
+    pending = sorted(entries.loc[entries["status"] == PENDING_APPROVAL, "external_id"])
     links = {
-        f"netsuite_journal {entry.external_id}": dg.MetadataValue.url(
-            journal_url(netsuite.account_id, netsuite.base_url, state["netsuite_id"])
+        f"netsuite_journal {row.external_id}": dg.MetadataValue.url(
+            journal_url(netsuite.account_id, netsuite.base_url, row.netsuite_id)
         )
-        for entry, state in plan
-        if state["netsuite_id"]
+        for row in entries.itertuples()
+        if row.netsuite_id
     }
-    posted = [entry for entry, state in plan if state["status"] == POSTED]
     return {
         "period": period,
-        "entries": len(plan),
+        "entries": len(entries),
         "posted": len(posted),
         "pending_approval": len(pending),
         "posted_now": outcome.posted_now if outcome else 0,
         "written_now": outcome.written if outcome else 0,
-        "dagster/column_schema": POSTING_SCHEMA,
-        "postings": dg.MetadataValue.table(
-            [
-                dg.TableRecord(
-                    _entry_record(
-                        entry, status=state["status"], netsuite_id=state["netsuite_id"] or ""
-                    )
-                )
-                for entry, state in plan
-            ],
-            schema=POSTING_SCHEMA,
-        ),
-        "by_account": dg.MetadataValue.table(
-            [
-                dg.TableRecord(
-                    {
-                        "event": event,
-                        "currency": currency,
-                        "account": account,
-                        "debit": _amount(d),
-                        "credit": _amount(c),
-                    }
-                )
-                for (event, currency, account), (d, c) in sorted(by_account.items())
-            ],
-            schema=ACCOUNT_SCHEMA,
-        ),
-        **_per_currency(posted, "posted"),
+        "dagster/column_schema": table_schema(POSTING_COLUMNS),
+        **table_entries("postings", entries, POSTING_COLUMNS),
+        **table_entries("by_account", account_frame(plan), ACCOUNT_COLUMNS),
+        **amount_entries("posted", debits_by_currency(posted)),
         **links,
         "pending_approval_ids": dg.MetadataValue.json(pending),
     }
