@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from revrec_pipeline.invoices.billing import BILLING_COLUMNS, PENDING_COLUMNS
 from revrec_pipeline.runner import run_job
 from revrec_pipeline.store import RevRecStore, schema
-from revrec_pipeline.store.invoices import set_go_live
+from revrec_pipeline.store.periods import set_go_live
 from revrec_pipeline_tests.assets.test_invoice_flow import SPEC_LINES_SQL, name_key
 from revrec_pipeline_tests.pipeline_helpers import check_evaluations, sync
 
