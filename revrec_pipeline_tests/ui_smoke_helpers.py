@@ -197,7 +197,11 @@ class DagsterDev:
         """Start it and wait for the webserver; returns its /server_info. A port taken between
         picking it and binding it (another test) is retried on a new port."""
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        # An instance's own dagster.yaml (the demo's: pools, limits) is kept; telemetry is off.
+        instance_yaml = self.dagster_home / "dagster.yaml"
+        existing = instance_yaml.read_text().rstrip() + "\n" if instance_yaml.exists() else ""
+        if "telemetry:" not in existing:
+            instance_yaml.write_text(existing + "telemetry:\n  enabled: false\n")
         for _attempt in range(attempts):
             self._spawn()
             try:
