@@ -81,8 +81,8 @@ def chromium(timeout_ms: float = 30_000) -> Iterator:
 
 
 # --- the UI's pages, as a user finds them ---------------------------------------------------
-# Selectors are the accessible names and texts a user reads (Dagster 1.13's UI); the few CSS
-# hooks are Dagster's own unhashed names (CodeMirror, the metadata table's header cells).
+# Selectors are the accessible names and texts a user reads (Dagster 1.13's UI); the one CSS
+# hook is the Launchpad's editor (CodeMirror 5, whose instance holds the config text).
 
 
 def launchpad_config(page) -> str:

@@ -10,6 +10,7 @@ reads: the scaffolded YAML, the config fields' defaults, the resource page.
 from __future__ import annotations
 
 import json
+import uuid
 
 import dagster as dg
 import pytest
@@ -21,7 +22,6 @@ from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster_graphql.test.utils import execute_dagster_graphql
 
 from revrec_pipeline.settings import CREDENTIAL_FIELDS
-from revrec_pipeline_tests.test_secrets_hygiene import distinctive
 
 LOCATION = "revrec_pipeline"
 REPOSITORY = "__repository__"
@@ -56,6 +56,11 @@ query Resource($selector: ResourceSelector!) {
   }
 }
 """
+
+
+def distinctive(variable: str) -> str:
+    """A value that cannot occur by chance in what the UI reads."""
+    return f"{variable}-SECRET-{uuid.uuid4().hex}"
 
 
 def definitions_from_environment() -> dg.Definitions:
