@@ -207,9 +207,14 @@ class DagsterDev:
         """Start it and wait for the webserver; returns its /server_info. A port taken between
         picking it and binding it (another test) is retried on a new port."""
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        (self.dagster_home / "dagster.yaml").write_text(
-            instance_yaml or "telemetry:\n  enabled: false\n"
-        )
+        # A given dagster.yaml is written; an instance's own (the demo's: pools, limits) is
+        # kept. Telemetry is off either way.
+        config = self.dagster_home / "dagster.yaml"
+        if instance_yaml is not None:
+            config.write_text(instance_yaml)
+        existing = config.read_text().rstrip() + "\n" if config.exists() else ""
+        if "telemetry:" not in existing:
+            config.write_text(existing + "telemetry:\n  enabled: false\n")
         for _attempt in range(attempts):
             self._spawn()
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -10,36 +11,44 @@ from pydantic import Field
 from revrec_pipeline.netsuite.auth import ClientCredentialsAuth, TokenBasedAuth
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.settings import (
+    CREDENTIAL_FIELDS,
     ConfigurationError,
     host_account_id,
     parse_account_id,
     parse_timezone,
 )
 
+# Every credential field and the environment variable it is bound to (SPEC §2).
+_VARIABLES = {field: var for fields in CREDENTIAL_FIELDS.values() for field, var in fields.items()}
+
+
+def _secret(field: str) -> Any:
+    # Not `dagster__is_secret`: Dagster masks a secret field's default, and the default of a
+    # field bound to an EnvVar is `{env: NAME}`, so the Launchpad scaffolded "********" and
+    # submitted it as the credential (INVALID_LOGIN). An EnvVar shows only its name anyway.
+    return Field(
+        default="",
+        repr=False,
+        description=f"Secret: {{env: {_VARIABLES[field]}}} only, never a value.",
+    )
+
 
 class NetSuiteResource(dg.ConfigurableResource):
-    """Connection to one NetSuite account (TBA or OAuth 2.0). Build secrets with `dg.EnvVar`;
-    they are masked in the UI and left out of repr(), so a traceback never prints them."""
+    """Connection to one NetSuite account (TBA or OAuth 2.0). Secrets are bound as `dg.EnvVar`
+    only: the UI and the run config then hold the variable's name, resolved at run time, and
+    repr() leaves them out, so a traceback never prints them."""
 
     account_id: str = Field(description="Account id as NetSuite shows it, e.g. 1234567_SB1.")
     auth_method: str = Field(default="tba", description="tba (OAuth 1.0a) or oauth2 (M2M).")
     # TBA
-    consumer_key: str = Field(
-        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
-    )
-    consumer_secret: str = Field(
-        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
-    )
-    token_id: str = Field(default="", repr=False, json_schema_extra={"dagster__is_secret": True})
-    token_secret: str = Field(
-        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
-    )
+    consumer_key: str = _secret("consumer_key")
+    consumer_secret: str = _secret("consumer_secret")
+    token_id: str = _secret("token_id")
+    token_secret: str = _secret("token_secret")
     # OAuth 2.0 client credentials
-    client_id: str = Field(default="", repr=False, json_schema_extra={"dagster__is_secret": True})
-    certificate_id: str = Field(
-        default="", repr=False, json_schema_extra={"dagster__is_secret": True}
-    )
-    private_key: str = Field(default="", repr=False, json_schema_extra={"dagster__is_secret": True})
+    client_id: str = _secret("client_id")
+    certificate_id: str = _secret("certificate_id")
+    private_key: str = _secret("private_key")
     private_key_file: str = Field(default="", description="PEM file, instead of private_key.")
     jwt_algorithm: str = Field(default="PS256", description="PS256/384/512 or ES256/384/512.")
     base_url: str = Field(default="", description="REST base URL override (sandbox, proxy).")
