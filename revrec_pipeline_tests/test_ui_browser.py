@@ -42,7 +42,6 @@ SEED, SIZE = 42, "tiny"  # the demo's seed; the sandbox below serves the same da
 STARTUP_TIMEOUT = 120
 RUN_TIMEOUT = 240  # a UI run starts a process per step; 2 cores shared with the suite
 MASK = "********"
-NEEDS_ISSUE_10 = "needs partitions/table metadata"
 # A decimal amount as a reader sees it: 31,782.50 or -2800.00, perhaps with its currency.
 DECIMAL_AMOUNT = re.compile(r"^(?:[A-Z]{3} ?|[$€£] ?)?-?\d{1,3}(?:,?\d{3})*\.\d{2}(?: ?[A-Z]{3})?$")
 
@@ -127,7 +126,6 @@ def test_launchpad_default_config_launches_invoice_sync(ui):
     assert len(workbooks) == 1, f"no sync workbook of run {run_id} in {ui.home / 'sync_jobs'}"
 
 
-@pytest.mark.xfail(strict=False, reason=NEEDS_ISSUE_10)
 def test_materialize_posted_journals_for_a_closed_period(ui):
     """(a) posted_journals: Materialize…, the closed period picked in the dialog, the run
     succeeds and the asset shows the NetSuite journal ids the store holds, with links."""
@@ -154,7 +152,6 @@ def test_materialize_posted_journals_for_a_closed_period(ui):
         assert f"journal.nl?id={netsuite_id}" in shown, f"journal {netsuite_id} has no link"
 
 
-@pytest.mark.xfail(strict=False, reason=NEEDS_ISSUE_10)
 def test_recon_summary_table_shows_decimal_amounts(ui):
     """(c) recon_summary_invoice's metadata: a table whose amounts are decimals (not cents),
     equal to the workbook's ReconSummary_Invoice, the most recent period first."""
