@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -16,17 +17,90 @@ from revrec_pipeline.settings import load_settings, require_credentials
 _QUALIFIED_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: ")
 
 
+# Journal posting runs carry this tag; the instance lets one such run in progress at a time,
+# so two periods closed close together post one after the other (SPEC §8).
+POSTING_RUN_TAG = ("revrec/run_queue", "journal_posting")
+POSTING_RUN_TAG_KEY, POSTING_RUN_TAG_VALUE = POSTING_RUN_TAG
+NETSUITE_POOL_LIMIT = 1  # NetSuite steps of all runs together, one at a time
+MAX_CONCURRENT_RUNS = 4
+
+# Bumped whenever managed_instance_yaml() changes: an older file is then rewritten.
+MANAGED_INSTANCE_VERSION = 1
+_MANAGED_MARKER = "# revrec-managed-instance: version "
+
+
+def managed_instance_yaml() -> str:
+    """The dagster.yaml of an instance the project manages (REVREC_HOME/dagster): the limits of
+    the production dagster.yaml, on the default SQLite storage in that folder."""
+    return f"""\
+{_MANAGED_MARKER}{MANAGED_INSTANCE_VERSION}
+# Written by revrec_pipeline and rewritten when a newer version changes it; delete the first
+# line to keep edits of your own. Storage: SQLite in this folder (the default).
+concurrency:
+  runs:
+    max_concurrent_runs: {MAX_CONCURRENT_RUNS}
+    tag_concurrency_limits:
+      # One journal posting run in progress at a time: periods post one after the other.
+      - key: {POSTING_RUN_TAG_KEY}
+        value: {POSTING_RUN_TAG_VALUE}
+        limit: 1
+  pools:
+    # The netsuite pool: every NetSuite step of every run shares these slots.
+    default_limit: {NETSUITE_POOL_LIMIT}
+    granularity: op
+run_queue:
+  # A queued run starts within a second rather than the daemon's default five.
+  dequeue_interval_seconds: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  # Frees the pool slots of a crashed or cancelled run, so the netsuite pool never deadlocks.
+  free_slots_after_run_end_seconds: 60
+telemetry:
+  enabled: false
+"""
+
+
+def managed_instance_settings() -> dict[str, Any]:
+    """managed_instance_yaml() as a dict, e.g. for `dg.instance_for_test(overrides=...)`."""
+    import yaml  # PyYAML comes with dagster
+
+    return yaml.safe_load(managed_instance_yaml())
+
+
+def managed_instance_folder() -> Path:
+    return (load_settings().home / "dagster").resolve()
+
+
+def prepare_managed_instance(folder: Path) -> Path:
+    """Create the instance folder and write its dagster.yaml when it is absent or was written
+    by an older version of the project; a dagster.yaml of the user's own is left alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dagster.yaml"
+    if path.exists():
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        if not first.startswith(_MANAGED_MARKER):
+            return path  # the user's own configuration
+        version = first[len(_MANAGED_MARKER) :].strip()
+        if version.isdigit() and int(version) >= MANAGED_INSTANCE_VERSION:
+            return path
+    temporary = path.with_suffix(".yaml.tmp")
+    temporary.write_text(managed_instance_yaml(), encoding="utf-8")
+    temporary.replace(path)  # a concurrent reader never sees half a file
+    return path
+
+
 @contextmanager
 def dagster_instance() -> Iterator[dg.DagsterInstance]:
-    """DAGSTER_HOME's instance when set (production: PostgreSQL), else a local one under
-    REVREC_HOME/dagster so that runs are kept between commands."""
+    """DAGSTER_HOME's instance when set (production: PostgreSQL), else the managed one under
+    REVREC_HOME/dagster, kept between commands, with the limits of managed_instance_yaml()."""
     if os.environ.get("DAGSTER_HOME"):
         with dg.DagsterInstance.get() as instance:
             yield instance
         return
-    folder = load_settings().home / "dagster"
-    folder.mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.local_temp(tempdir=str(folder.resolve())) as instance:
+    folder = managed_instance_folder()
+    prepare_managed_instance(folder)
+    with dg.DagsterInstance.from_config(str(folder)) as instance:
         yield instance
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from revrec_pipeline.assets.crm import crm_customers, crm_sales_orders
 from revrec_pipeline.definitions import build_definitions
+from revrec_pipeline.runner import POSTING_RUN_TAG
 from revrec_pipeline.settings import load_settings
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline_tests.conftest import postgres_url
@@ -76,4 +77,9 @@ def test_production_dagster_yaml_on_postgres(dagster_database, tmp_path, monkeyp
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
         assert instance.event_log_storage.initialize_concurrency_limit_to_default("netsuite")
         assert instance.event_log_storage.get_concurrency_info("netsuite").slot_count == 1
-        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
+        run_queue = instance.get_concurrency_config().run_queue_config
+        assert run_queue.max_concurrent_runs == 4
+        # One journal posting run at a time (the tag the posting runs carry).
+        assert run_queue.tag_concurrency_limits == [
+            {"key": POSTING_RUN_TAG[0], "value": POSTING_RUN_TAG[1], "limit": 1}
+        ]
