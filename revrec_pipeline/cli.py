@@ -286,6 +286,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(size=_size(args.size), seed=args.seed, home=args.home, progress=_print)
 
 
+def cmd_dev(args: argparse.Namespace) -> int:
+    from revrec_pipeline.dev import DevError, DevOptions, run_dev
+
+    options = DevOptions(
+        host=args.host,
+        port=args.port,
+        home=args.home,
+        size=None if args.size is None else _size(args.size),
+        seed=args.seed,
+        sandbox_port=args.sandbox_port,
+        log_level=args.log_level,
+    )
+    try:
+        return run_dev(options, progress=_print)
+    except DevError as exc:
+        raise CommandError(str(exc)) from None
+
+
 # -- helpers ------------------------------------------------------------------------------------
 
 
@@ -334,6 +352,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--home",
         default=None,
         help="folder for the demo's store and files (default REVREC_HOME/demo)",
+    )
+
+    dev = add(
+        "dev",
+        cmd_dev,
+        "Open the Dagster UI on the demo's data: start the bundled NetSuite sandbox with the "
+        "demo's account and `dagster dev` on the demo's store and Dagster instance, wired "
+        "together (runs `revrec demo` first when there is no finished demo). Ctrl-C stops both.",
+    )
+    dev.add_argument("--host", default="127.0.0.1", help="UI host (default 127.0.0.1)")
+    dev.add_argument("--port", type=int, default=3000, help="UI port (default 3000)")
+    dev.add_argument(
+        "--home",
+        default=None,
+        help="the demo's folder (default REVREC_HOME/demo), as given to `revrec demo --home`",
+    )
+    dev.add_argument(
+        "--size",
+        default=None,
+        help="demo data size when the demo runs first (default: the existing demo's, else "
+        "small); another size than the demo's runs the demo again",
+    )
+    dev.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="data generator seed, as --size (default: the existing demo's, else 42)",
+    )
+    dev.add_argument(
+        "--sandbox-port", type=int, default=0, help="sandbox port (default: any free port)"
+    )
+    dev.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="log level of the Dagster services (default warning; runs log as they are set)",
     )
 
     sandbox_sub = group("sandbox", "The bundled NetSuite sandbox.")

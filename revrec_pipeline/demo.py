@@ -6,12 +6,66 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from revrec_pipeline.settings import ConfigurationError, load_settings, redact_url
 
 MARKER = ".revrec-demo"  # only a folder the demo made itself is ever wiped
+RECORD = "demo.json"  # the finished demo's settings, no secret: what `revrec dev` reproduces
+SANDBOX_DATABASE = "netsuite.db"  # the sandbox account, kept: `revrec dev` serves the same one
+DEFAULT_SIZE, DEFAULT_SEED = "small", 42
+
+
+@dataclass(frozen=True)
+class DemoRecord:
+    """What a finished demo ran with; its NetSuite data is the kept sandbox database."""
+
+    seed: int
+    size: int | str
+    exclude_products: str  # REVREC_EXCLUDE_PRODUCTS as the demo set it
+    sandbox_database: str = SANDBOX_DATABASE
+
+    def write(self, folder: Path) -> None:
+        (folder / RECORD).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> DemoRecord | None:
+        """The record of a demo that finished in folder, or None (none, unfinished, damaged)."""
+        try:
+            data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+            record = cls(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        needed = (folder / record.sandbox_database, folder / "revrec.db")
+        return record if all(path.is_file() for path in needed) else None
+
+
+def demo_folder(home: str | os.PathLike[str] | None = None) -> Path:
+    return (Path(home) if home else load_settings().home / "demo").resolve()
+
+
+def demo_environment(
+    environ: Mapping[str, str],
+    folder: Path,
+    sandbox_environment: Mapping[str, str],
+    exclude_products: str,
+) -> dict[str, str]:
+    """environ with the demo's settings: the sandbox's account, the demo's store, files and
+    instance (REVREC_HOME/dagster). A NetSuite account, store or instance of the user's own
+    (environment or .env) never leaks into the demo."""
+    own = ("REVREC_DATABASE_URL", "REVREC_USE_CUSTOMER_NAME_MAPPING", "DAGSTER_HOME")
+    env = {k: v for k, v in environ.items() if not k.startswith("NETSUITE_") and k not in own}
+    env.update(sandbox_environment)
+    env["REVREC_HOME"] = str(folder)
+    env["REVREC_EXCLUDE_PRODUCTS"] = exclude_products
+    return env
+
+
+def _exclude_products(manifest: dict) -> str:
+    # Show product exclusion at work on the sandbox's legacy item.
+    return json.dumps({"product": {"name": "Name", "values": [manifest["excluded_item_name"]]}})
 
 
 def _fresh_folder(folder: Path) -> Path:
@@ -103,8 +157,8 @@ def _recon_summary_text(workbook: Path) -> str:
 
 
 def run_demo(
-    size: int | str = "small",
-    seed: int = 42,
+    size: int | str = DEFAULT_SIZE,
+    seed: int = DEFAULT_SEED,
     home: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> int:
@@ -118,31 +172,24 @@ def run_demo(
     from revrec_pipeline.store.journals import replace_mapping
     from revrec_pipeline.store.periods import close_period, posting_notice, set_go_live
 
-    folder = _fresh_folder(Path(home) if home else load_settings().home / "demo").resolve()
+    folder = _fresh_folder(demo_folder(home))
     started = time.monotonic()
     progress(f"Generating sandbox data (seed {seed}, size {size}) ...")
     dataset = generate_dataset(seed=seed, size=size)
     config = SandboxConfig()
-    with NetSuiteSandbox(config, dataset) as sandbox:
+    record = DemoRecord(seed=seed, size=size, exclude_products=_exclude_products(dataset.manifest))
+    # The sandbox account is kept in the demo folder: `revrec dev` serves it again, journals
+    # the demo posted included.
+    sandbox_database = str(folder / record.sandbox_database)
+    with NetSuiteSandbox(config, dataset, db_path=sandbox_database) as sandbox:
         progress(f"NetSuite sandbox for account {config.account_id} listening on {sandbox.url}")
         # The demo is the embedded default: its own SQLite store and Dagster instance.
-        for name in ("REVREC_DATABASE_URL", "DAGSTER_HOME"):
-            os.environ.pop(name, None)
-        os.environ.update(
-            {
-                **sandbox.environment(),
-                "REVREC_HOME": str(folder),
-                # Show product exclusion at work on the sandbox's legacy item.
-                "REVREC_EXCLUDE_PRODUCTS": json.dumps(
-                    {
-                        "product": {
-                            "name": "Name",
-                            "values": [dataset.manifest["excluded_item_name"]],
-                        }
-                    }
-                ),
-            }
+        environment = demo_environment(
+            os.environ, folder, sandbox.environment(), record.exclude_products
         )
+        for name in set(os.environ) - set(environment):
+            del os.environ[name]
+        os.environ.update(environment)
         settings = load_settings()
         store = RevRecStore(settings.database_url)
         store.create_all()
@@ -193,5 +240,9 @@ def run_demo(
     progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
     progress(_table_text(posting.materializations["posted_journals"]["by_account"]))
     progress(f"Store: {redact_url(settings.database_url)}")
+    record.write(folder)  # last: only a finished demo is one `revrec dev` opens
     progress(f"Done in {time.monotonic() - started:.1f} s.")
+    progress("")
+    where = "" if home is None else f" --home {folder}"
+    progress(f"Open the Dagster UI on this data (sandbox included): revrec dev{where}")
     return 0
