@@ -400,6 +400,21 @@ seconds, across the two runs.
 """
 
 
+# Sections that other scripts write into RESULTS.md; kept as they are when this one rewrites it.
+OTHER_SECTIONS = ("## UI run vs `revrec sync`",)  # bench/ui_run.py
+
+
+def _sections_of_other_scripts(path: Path) -> str:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = []
+    for heading in OTHER_SECTIONS:
+        start = text.find(heading)
+        if start >= 0:
+            end = text.find("\n## ", start + len(heading))
+            kept.append(text[start : None if end < 0 else end + 1].rstrip("\n") + "\n")
+    return "".join("\n" + section for section in kept)
+
+
 def write_results(results: dict, journals: dict, argv: str) -> None:
     lines = [
         "# Benchmark results",
@@ -494,7 +509,9 @@ def write_results(results: dict, journals: dict, argv: str) -> None:
         "",
     ]
     lines += ANALYSIS.splitlines()
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = ROOT / "bench" / "RESULTS.md"
+    kept = _sections_of_other_scripts(path)
+    path.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
     print("\n".join(lines))
 
 
