@@ -12,14 +12,14 @@ from typing import Any
 
 import dagster as dg
 
+from revrec_pipeline.partitions import POSTING_RUN_TAG
 from revrec_pipeline.settings import load_settings, require_credentials
 
 _QUALIFIED_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*: ")
 
 
-# Journal posting runs carry this tag; the instance lets one such run in progress at a time,
-# so two periods closed close together post one after the other (SPEC §8).
-POSTING_RUN_TAG = ("revrec/run_queue", "journal_posting")
+# Journal posting runs carry POSTING_RUN_TAG; the instance lets one such run in progress at a
+# time, so two periods closed close together post one after the other (SPEC §8).
 POSTING_RUN_TAG_KEY, POSTING_RUN_TAG_VALUE = POSTING_RUN_TAG
 NETSUITE_POOL_LIMIT = 1  # NetSuite steps of all runs together, one at a time
 MAX_CONCURRENT_RUNS = 4

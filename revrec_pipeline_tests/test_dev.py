@@ -18,7 +18,7 @@ import pytest
 
 from revrec_pipeline.demo import RECORD, DemoRecord, demo_environment
 from revrec_pipeline.dev import demo_to_run
-from revrec_pipeline.runner import POSTING_RUN_TAG
+from revrec_pipeline.partitions import POSTING_RUN_TAG
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig
 from revrec_pipeline.sandbox.config import SANDBOX_CREDENTIALS
 from revrec_pipeline_tests.dev_helpers import (

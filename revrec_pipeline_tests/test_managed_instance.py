@@ -10,9 +10,9 @@ import dagster as dg
 from dagster._core.instance.config import dagster_instance_config
 
 from revrec_pipeline.assets.crm import crm_customers
+from revrec_pipeline.partitions import POSTING_RUN_TAG
 from revrec_pipeline.runner import (
     MANAGED_INSTANCE_VERSION,
-    POSTING_RUN_TAG,
     dagster_instance,
     managed_instance_yaml,
     prepare_managed_instance,

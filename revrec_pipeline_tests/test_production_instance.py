@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from revrec_pipeline.assets.crm import crm_customers, crm_sales_orders
 from revrec_pipeline.definitions import build_definitions
-from revrec_pipeline.runner import POSTING_RUN_TAG
+from revrec_pipeline.partitions import POSTING_RUN_TAG
 from revrec_pipeline.settings import load_settings
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline_tests.conftest import postgres_url
