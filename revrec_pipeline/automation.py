@@ -44,6 +44,8 @@ journal_posting_job = dg.define_asset_job(
         "and post them to NetSuite exactly once. Runs one at a time, in period order."
     ),
     tags={"revrec/flow": "journals", POSTING_RUN_TAG[0]: POSTING_RUN_TAG[1]},
+    # Three steps one after another: a process each would cost more than their work.
+    executor_def=dg.in_process_executor,
     owners=OWNERS,
 )
 
