@@ -14,23 +14,15 @@ from revrec_pipeline.automation import period_close_sensor, posting_run_key
 from revrec_pipeline.definitions import build_definitions
 from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.partitions import ACCOUNTING_PERIOD, POSTING_RUN_TAG
-from revrec_pipeline.runner import run_job
+from revrec_pipeline.runner import managed_instance_settings, run_job
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline.store.journals import postings, replace_mapping
 from revrec_pipeline.store.periods import close_period, set_go_live
 from revrec_pipeline_tests.pipeline_helpers import post, sandbox_mapping_csv, sync
 
-# The run queue the project ships (dagster.yaml): one posting run at a time.
-POSTING_QUEUE = {
-    "concurrency": {
-        "runs": {
-            "max_concurrent_runs": 4,
-            "tag_concurrency_limits": [
-                {"key": POSTING_RUN_TAG[0], "value": POSTING_RUN_TAG[1], "limit": 1}
-            ],
-        }
-    }
-}
+# The instance the project manages (the limits of the shipped dagster.yaml): one posting run
+# at a time.
+POSTING_QUEUE = managed_instance_settings()
 
 
 def tick(instance, store, cursor: str | None = None):

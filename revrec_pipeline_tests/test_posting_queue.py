@@ -1,5 +1,5 @@
 """Two periods closed before the daemon looks: under `dagster dev` with the run queue the
-project ships, the period-close sensor's one tick requests both posting runs, the queue runs
+project manages (the limits of the shipped dagster.yaml), the period-close sensor's one tick requests both posting runs, the queue runs
 them one at a time, and they post in period order, each external id once (SPEC §8)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from revrec_pipeline.crm import import_crm_files
 from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.partitions import POSTING_RUN_TAG
+from revrec_pipeline.runner import managed_instance_yaml
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
 from revrec_pipeline.store import RevRecStore
 from revrec_pipeline.store.journals import postings, replace_mapping
@@ -21,19 +22,6 @@ from revrec_pipeline.store.periods import close_period, set_go_live
 from revrec_pipeline_tests.pipeline_helpers import sandbox_environment, sandbox_mapping_csv, sync
 from revrec_pipeline_tests.ui_smoke_helpers import RUNS_OF_JOB_QUERY, DagsterDev
 
-INSTANCE_YAML = f"""
-concurrency:
-  runs:
-    max_concurrent_runs: 4
-    tag_concurrency_limits:
-      - key: {POSTING_RUN_TAG[0]}
-        value: {POSTING_RUN_TAG[1]}
-        limit: 1
-  pools:
-    default_limit: 1
-telemetry:
-  enabled: false
-"""
 PERIODS = ["2026-10", "2026-11"]
 
 
@@ -59,7 +47,7 @@ def test_two_closes_post_one_after_the_other_in_period_order(
 
         dev = DagsterDev({**os.environ, **env}, tmp_path / "dagster_home", tmp_path / "dev.log")
         try:
-            dev.start(120, instance_yaml=INSTANCE_YAML)
+            dev.start(120, instance_yaml=managed_instance_yaml())
 
             def both_done():
                 runs = dev.graphql(
