@@ -212,7 +212,7 @@ def cmd_journals_post(args: argparse.Namespace) -> int:
     from revrec_pipeline.store.periods import parse_period
 
     period = parse_period(args.period)
-    result = post_period_now(_store(), period, progress=_print)
+    result = post_period_now(_store(), period, replan=args.replan, progress=_print)
     if not result.success:
         raise CommandError(result.summary())
     _print(result.summary())
@@ -489,6 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
         journals_sub,
     )
     journals_post.add_argument("period", metavar="YYYY-MM")
+    journals_post.add_argument(
+        "--replan",
+        action="store_true",
+        help="first recompute the period's frozen plan from current data (sales orders, "
+        "billing, mapping); refused once any of its entries is in NetSuite",
+    )
 
     db_sub = group("db", "The RevRec store's schema.")
     db_upgrade = add(

@@ -168,24 +168,68 @@ def post_period_now(
     store,
     period: str,
     *,
+    replan: bool = False,
     progress: Callable[[str], None] = print,
     instance: dg.DagsterInstance | None = None,
 ) -> JobRun:
     """`revrec journals post P`: the run the period-close sensor launches, now, in process: the
-    period's partition (added when Dagster does not know it yet) of journal_posting_job."""
+    period's partition (added when Dagster does not know it yet) of journal_posting_job.
+    `replan`: first forget the period's frozen plan, refused once any of it is in NetSuite."""
     from revrec_pipeline.automation import JOURNAL_POSTING_JOB
     from revrec_pipeline.partitions import add_period_partitions
     from revrec_pipeline.store.periods import PeriodError, closed_periods
 
-    require_credentials(load_settings())  # what is missing first, as for every job
+    settings = load_settings()
+    require_credentials(settings)  # what is missing first, as for every job
     with store.read() as conn:
         if period not in closed_periods(conn):
             raise PeriodError(
                 f"Period {period} is not closed; journals are posted for closed periods "
                 f"(`revrec period close {period}` first)."
             )
+    if replan:
+        discard_plan_for_replan(store, period, settings, progress)
     with dagster_instance() if instance is None else nullcontext(instance) as active:
         add_period_partitions(active, [period])
         return run_job(
             JOURNAL_POSTING_JOB, progress=progress, partition_key=period, instance=active
         )
+
+
+def discard_plan_for_replan(store, period: str, settings, progress: Callable[[str], None]):
+    """`--replan`: the period's frozen plan is recomputed from current data, but only while
+    none of its entries is in NetSuite (by the store, then by asking NetSuite for each) and no
+    later period was planned against it; otherwise nothing changes."""
+    from revrec_pipeline.journals.entries import PENDING_APPROVAL, POSTED
+    from revrec_pipeline.netsuite.connect import client_from_environment
+    from revrec_pipeline.netsuite.posting import entries_in_netsuite
+    from revrec_pipeline.store.journals import discard_plan, later_plans, lock_period, read_plan
+    from revrec_pipeline.store.periods import PeriodError
+
+    reopen = f"reopen the period instead (`revrec period reopen {period}`)"
+    with store.read() as conn:
+        plan = read_plan(conn, period)
+        later = later_plans(conn, period)
+    if later:
+        raise PeriodError(
+            f"Cannot replan {period}: {', '.join(later)} was planned against its journals; "
+            "only the latest planned period can be replanned."
+        )
+    recorded = [e.external_id for e, s in plan if s["status"] in (POSTED, PENDING_APPROVAL)]
+    if recorded:
+        raise PeriodError(f"Cannot replan {period}: {recorded[0]} is in NetSuite; {reopen}.")
+    if plan:
+        client = client_from_environment(settings)
+        held = entries_in_netsuite(client, [e.external_id for e, _ in plan])
+        if held:
+            external_id, netsuite_id = next(iter(held.items()))
+            raise PeriodError(
+                f"Cannot replan {period}: {external_id} is in NetSuite (journal "
+                f"{netsuite_id}); {reopen}."
+            )
+    with store.write() as conn:
+        lock_period(conn, period)
+        if [e.external_id for e, _ in read_plan(conn, period)] != [e.external_id for e, _ in plan]:
+            raise PeriodError(f"Cannot replan {period}: its plan changed meanwhile; try again.")
+        discard_plan(conn, period)
+    progress(f"Discarded the frozen plan of {period} ({len(plan)} entries, none in NetSuite).")

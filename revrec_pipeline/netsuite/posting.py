@@ -205,3 +205,13 @@ class _PeriodPosting:
                 self.record_held(entry, held, "posted")
             except NetSuiteError as exc:
                 self.fail(entry, str(exc), netsuite_id)
+
+
+def entries_in_netsuite(client, external_ids: Sequence[str]) -> dict[str, str]:
+    """External id → NetSuite internal id, for each of these entries NetSuite holds."""
+    held = {}
+    for external_id in external_ids:
+        record = client.get_journal_entry(f"eid:{external_id}")
+        if record is not None:
+            held[external_id] = str(record["id"])
+    return held

@@ -215,3 +215,16 @@ def posting_counts(store: RevRecStore) -> dict[str, dict[str, int]]:
         for period, status, number in conn.execute(query):
             counts.setdefault(period, {})[status] = int(number)
     return counts
+
+
+def discard_plan(conn: Connection, period: str) -> None:
+    """Forget the period's frozen plan (its details and entries) so the next posting run plans
+    it again from current data. Only for a plan none of whose entries is in NetSuite."""
+    for table in (schema.journal_posting, schema.journal_detail, schema.journal_plan):
+        conn.execute(delete(table).where(table.c.period == period))
+
+
+def later_plans(conn: Connection, period: str) -> list[str]:
+    table = schema.journal_plan
+    rows = conn.execute(select(table.c.period).where(table.c.period > period).order_by("period"))
+    return list(rows.scalars())

@@ -1,0 +1,122 @@
+"""`revrec journals post P --replan` (SPEC §11): a closed period's frozen plan is recomputed
+from current data while none of its entries is in NetSuite, and refused, changing nothing, once
+one is (by the store's record or by NetSuite's own answer)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+
+from revrec_pipeline.journals.mapping import parse_mapping_csv
+from revrec_pipeline.runner import post_period_now
+from revrec_pipeline.store import schema
+from revrec_pipeline.store.journals import postings, replace_mapping
+from revrec_pipeline.store.periods import PeriodError, close_period, set_go_live
+from revrec_pipeline_tests.pipeline_helpers import post, sandbox_mapping_csv, sync
+
+PERIOD = "2026-10"
+
+
+def close(sb, store, instance) -> None:
+    set_go_live(store, PERIOD)
+    sync(instance)
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
+    close_period(store, PERIOD)
+
+
+def replan(store, instance):
+    return post_period_now(
+        store, PERIOD, replan=True, instance=instance, progress=lambda message: None
+    )
+
+
+def planned_revenue(store) -> int:
+    with store.read() as conn:
+        table = schema.journal_detail
+        return conn.execute(
+            select(func.sum(table.c.amount_cents)).where(
+                table.c.period == PERIOD, table.c.event == "revenue"
+            )
+        ).scalar_one()
+
+
+def snapshot(store) -> list[tuple]:
+    with store.read() as conn:
+        return [
+            tuple(row)
+            for table in (schema.journal_plan, schema.journal_detail, schema.journal_posting)
+            for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+        ]
+
+
+def test_a_plan_nothing_of_which_reached_netsuite_is_recomputed(flow):
+    sb, _dataset, store, instance, _home = flow
+    close(sb, store, instance)
+    sb.set_period_closed(PERIOD, closed=True)  # finance locked NetSuite's period: nothing posts
+    assert not post(instance, PERIOD).success
+    before = planned_revenue(store)
+    assert sb.journal_entries() == []
+
+    # A sales order is corrected: a point-in-time line of the period doubles.
+    with store.write() as conn:
+        order = schema.crm_sales_order_line
+        line = conn.execute(
+            select(order.c.order_number, order.c.order_item_number, order.c.amount_cents)
+            .where(order.c.recognition == "point_in_time", order.c.currency == "USD")
+            .where(order.c.service_start_date.between("2026-10-01", "2026-10-31"))
+            .limit(1)
+        ).one()
+        conn.execute(
+            update(order)
+            .where(order.c.order_number == line.order_number)
+            .where(order.c.order_item_number == line.order_item_number)
+            .values(amount_cents=line.amount_cents * 2)
+        )
+    sb.set_period_closed(PERIOD, closed=False)
+    result = replan(store, instance)
+    assert result.success, result.summary()
+    assert planned_revenue(store) == before + line.amount_cents
+    assert {p["status"] for p in postings(store, PERIOD)} == {"posted"}
+    held = sorted(e["externalId"] for e in sb.journal_entries())
+    assert held == sorted(p["external_id"] for p in postings(store, PERIOD))
+
+
+def test_replan_is_refused_once_an_entry_is_posted(flow):
+    sb, _dataset, store, instance, _home = flow
+    close(sb, store, instance)
+    assert post(instance, PERIOD).success
+    before = snapshot(store)
+    with pytest.raises(PeriodError) as refused:
+        replan(store, instance)
+    assert str(refused.value).startswith(f"Cannot replan {PERIOD}: revrec-{PERIOD}-")
+    assert str(refused.value).endswith(
+        f"is in NetSuite; reopen the period instead (`revrec period reopen {PERIOD}`)."
+    )
+    assert snapshot(store) == before
+
+
+def test_replan_asks_netsuite_when_the_store_never_heard_back(flow):
+    """NetSuite saved an entry but every answer was lost: the store says failed, NetSuite
+    holds it. Replanning would leave it orphaned, so it is refused."""
+    sb, _dataset, store, instance, _home = flow
+    close(sb, store, instance)
+    sb.set_period_closed(PERIOD, closed=True)
+    assert not post(instance, PERIOD).success  # planned, nothing written
+    planned = [p["external_id"] for p in postings(store, PERIOD)]
+    lost, others = planned[0], planned[1:]
+    sb.fail_journal(lost, status=500, times=3, after_commit=True)
+    for external_id in others:  # NetSuite refuses every other entry outright
+        sb.fail_journal(external_id, status=400, times=5)
+    sb.set_period_closed(PERIOD, closed=False)
+    assert not post(instance, PERIOD).success
+    assert {p["status"] for p in postings(store, PERIOD)} == {"failed"}
+    (held,) = sb.journal_entries()
+    assert held["externalId"] == lost
+    before = snapshot(store)
+    with pytest.raises(PeriodError) as refused:
+        replan(store, instance)
+    assert str(refused.value) == (
+        f"Cannot replan {PERIOD}: {lost} is in NetSuite (journal {held['id']}); reopen the "
+        f"period instead (`revrec period reopen {PERIOD}`)."
+    )
+    assert snapshot(store) == before
