@@ -284,13 +284,14 @@ def report(measurements: list[dict]) -> str:
 ANALYSIS = """
 ### Reading the results
 
-- **Before (multiprocess executor, Dagster's default; measured with the `executor_def` line
-  taken out of `automation.py`, hence `+changes`):** every step of the run started its own
+- **Before (multiprocess executor, Dagster's default; measured with the executor line
+  taken out, hence `+changes`):** every step of the run started its own
   process, which imports Dagster, pandas and the code location again: about 3 s a step for
   its 8 steps here, 3 to 5 s on a busier machine. The four NetSuite extracts could not overlap anyway: they share the `netsuite` pool's
   single slot. The run (RUN_START to RUN_SUCCESS) took more than ten times the work its steps
   do in one process.
-- **After (`executor_def=dg.in_process_executor` on `invoice_sync_job`):** the steps run one
+- **After (`in_process_executor`; measured on `invoice_sync_job`, now the location's executor in
+  `definitions.py`, so every run of the location):** the steps run one
   after another in the run worker, as `revrec sync` runs them in the command's process. The
   steps take the same few seconds in both.
 - **What dominates the UI run now** is the run worker starting (launched to RUN_START: a new

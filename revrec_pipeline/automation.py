@@ -25,9 +25,6 @@ warnings.filterwarnings("ignore", message=OWNERS_BETA, category=dg.BetaWarning)
 invoice_sync_job = dg.define_asset_job(
     INVOICE_SYNC_JOB,
     selection=dg.AssetSelection.groups("netsuite", "crm", "billing"),
-    # One process for all steps: its NetSuite steps share the pool's one slot anyway, and a
-    # process per step cost 3 to 5 s each (bench/UI_RUN.md).
-    executor_def=dg.in_process_executor,
     description=(
         "Pull NetSuite invoices and credit memos, build the billing schedule, pending data and "
         "recon, load the schedule once a period is set, and write the job's workbook."
@@ -44,8 +41,6 @@ journal_posting_job = dg.define_asset_job(
         "and post them to NetSuite exactly once. Runs one at a time, in period order."
     ),
     tags={"revrec/flow": "journals", POSTING_RUN_TAG[0]: POSTING_RUN_TAG[1]},
-    # Three steps one after another: a process each would cost more than their work.
-    executor_def=dg.in_process_executor,
     owners=OWNERS,
 )
 

@@ -52,6 +52,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         schedules=build_schedules(settings),
         sensors=[period_close_sensor],
         resources=build_resources(settings),
+        # Every run (both jobs, and assets materialized from the UI) runs its steps in one
+        # process: the NetSuite steps share the pool's one slot anyway, and a process per step
+        # cost 3 to 5 s each (bench/UI_RUN.md).
+        executor=dg.in_process_executor,
     )
 
 
