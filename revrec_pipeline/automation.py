@@ -5,6 +5,7 @@ each closed period Dagster does not know yet (on first start: every period alrea
 requests a posting run for each closed period whose journals are not settled, oldest first.
 """
 
+import hashlib
 import warnings
 
 import dagster as dg
@@ -13,7 +14,7 @@ from revrec_pipeline.assets.metadata import OWNERS
 from revrec_pipeline.partitions import ACCOUNTING_PERIOD, POSTING_RUN_TAG, accounting_period
 from revrec_pipeline.settings import Settings
 from revrec_pipeline.store.db import StoreResource
-from revrec_pipeline.store.periods import latest_closes, unsettled_periods
+from revrec_pipeline.store.periods import latest_closes, posting_marks, unsettled_periods
 
 INVOICE_SYNC_JOB = "invoice_sync_job"
 JOURNAL_POSTING_JOB = "journal_posting_job"
@@ -53,16 +54,24 @@ _ACTIVE = [
 ]
 
 
-def _active_periods(instance: dg.DagsterInstance) -> set[str]:
+def active_periods(instance: dg.DagsterInstance) -> set[str]:
+    """Periods with a posting run queued or under way (by partition; runs of earlier versions
+    by their `revrec/period` tag)."""
     runs = instance.get_runs(filters=dg.RunsFilter(statuses=_ACTIVE))
-    return {run.tags["dagster/partition"] for run in runs if "dagster/partition" in run.tags}
+    return {
+        run.tags.get("dagster/partition") or run.tags.get("revrec/period")
+        for run in runs
+        if "dagster/partition" in run.tags or "revrec/period" in run.tags
+    }
 
 
-def posting_run_key(period: str, close_id: int, waits_for: str | None) -> str:
-    """One run per close; a run requested while an earlier period was still unposted gets its
-    own key, so the period is requested again (with the plain key) once that one has posted."""
-    key = f"period-close-{period}-{close_id}"
-    return f"{key}-after-{waits_for}" if waits_for else key
+def posting_run_key(period: str, close_id: int, earlier_marks: list[str]) -> str:
+    """One run per close and per state of the earlier periods' postings. A run refused because
+    an earlier period had not posted keeps its key until that period posts; then the key is new
+    and the period is requested again. A run that failed for its own reason is not relaunched
+    while the earlier periods stay as they were."""
+    digest = hashlib.sha1("|".join(earlier_marks).encode()).hexdigest()[:8]
+    return f"{period}-close-{close_id}-earlier-{digest}"
 
 
 @dg.sensor(
@@ -77,22 +86,24 @@ def posting_run_key(period: str, close_id: int, waits_for: str | None) -> str:
     owners=OWNERS,
 )
 def period_close_sensor(context: dg.SensorEvaluationContext, store: StoreResource):
+    # Runs first: a run that finishes between the two reads then only looks still active.
+    active = active_periods(context.instance)
     with store.get_store().read() as conn:
         closes = latest_closes(conn)
         unsettled = unsettled_periods(conn)
+        marks = posting_marks(conn)
     known = set(context.instance.get_dynamic_partitions(ACCOUNTING_PERIOD))
     new_partitions = [period for period in closes if period not in known]
-    active = _active_periods(context.instance) if unsettled else set()
-    requests, waits_for = [], None
-    for period in unsettled:
-        if period not in active:
-            requests.append(
-                dg.RunRequest(
-                    run_key=posting_run_key(period, closes[period], waits_for),
-                    partition_key=period,
-                )
-            )
-        waits_for = waits_for or period
+    requests = [
+        dg.RunRequest(
+            run_key=posting_run_key(
+                period, closes[period], [f"{p}={m}" for p, m in marks.items() if p < period]
+            ),
+            partition_key=period,
+        )
+        for period in unsettled
+        if period not in active
+    ]
     if not requests and not new_partitions:
         return dg.SkipReason(
             "Every closed period's journals are posted or being posted."

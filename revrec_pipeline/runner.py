@@ -187,9 +187,16 @@ def post_period_now(
                 f"Period {period} is not closed; journals are posted for closed periods "
                 f"(`revrec period close {period}` first)."
             )
-    if replan:
-        discard_plan_for_replan(store, period, settings, progress)
     with dagster_instance() if instance is None else nullcontext(instance) as active:
+        if replan:
+            from revrec_pipeline.automation import active_periods
+
+            if period in active_periods(active):
+                raise PeriodError(
+                    f"Cannot replan {period}: a posting run of {period} is queued or under way; "
+                    "replan once it has finished."
+                )
+            discard_plan_for_replan(store, period, settings, progress)
         add_period_partitions(active, [period])
         return run_job(
             JOURNAL_POSTING_JOB, progress=progress, partition_key=period, instance=active
@@ -206,7 +213,7 @@ def discard_plan_for_replan(store, period: str, settings, progress: Callable[[st
     from revrec_pipeline.store.journals import discard_plan, later_plans, lock_period, read_plan
     from revrec_pipeline.store.periods import PeriodError
 
-    reopen = f"reopen the period instead (`revrec period reopen {period}`)"
+    reopen = "reopen the period instead (reopening is not available in this version yet)"
     with store.read() as conn:
         plan = read_plan(conn, period)
         later = later_plans(conn, period)
@@ -227,9 +234,13 @@ def discard_plan_for_replan(store, period: str, settings, progress: Callable[[st
                 f"Cannot replan {period}: {external_id} is in NetSuite (journal "
                 f"{netsuite_id}); {reopen}."
             )
+
+    def states(rows) -> list[tuple]:
+        return [(e.external_id, s["status"], s["netsuite_id"]) for e, s in rows]
+
     with store.write() as conn:
         lock_period(conn, period)
-        if [e.external_id for e, _ in read_plan(conn, period)] != [e.external_id for e, _ in plan]:
+        if states(read_plan(conn, period)) != states(plan):  # a run posted meanwhile
             raise PeriodError(f"Cannot replan {period}: its plan changed meanwhile; try again.")
         discard_plan(conn, period)
     progress(f"Discarded the frozen plan of {period} ({len(plan)} entries, none in NetSuite).")

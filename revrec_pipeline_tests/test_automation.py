@@ -10,7 +10,7 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from revrec_pipeline.automation import period_close_sensor, posting_run_key
+from revrec_pipeline.automation import period_close_sensor
 from revrec_pipeline.definitions import build_definitions
 from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.partitions import ACCOUNTING_PERIOD, POSTING_RUN_TAG
@@ -26,7 +26,8 @@ POSTING_QUEUE = managed_instance_settings()
 
 
 def tick(instance, store, cursor: str | None = None):
-    """One sensor evaluation, as the daemon runs it, with its partition requests applied."""
+    """One sensor evaluation, as the daemon runs it: its partition requests applied, and the
+    requests whose run key already has a run dropped (the daemon's run-key dedup)."""
     context = dg.build_sensor_context(
         cursor=cursor,
         instance=instance,
@@ -41,7 +42,8 @@ def tick(instance, store, cursor: str | None = None):
         assert request.partitions_def_name == ACCOUNTING_PERIOD
         instance.add_dynamic_partitions(ACCOUNTING_PERIOD, list(request.partition_keys))
         added += list(request.partition_keys)
-    return added, result.run_requests, None
+    used = {run.tags.get("dagster/run_key") for run in instance.get_runs()}
+    return added, [r for r in result.run_requests if r.run_key not in used], None
 
 
 def launch(instance, request: dg.RunRequest) -> dg.DagsterRun:
@@ -84,10 +86,9 @@ def test_one_tick_sees_two_closes_and_both_post_in_period_order(flow, queued_ins
 
     added, requests, _ = tick(instance, store)
     assert added == ["2026-10", "2026-11"]
-    assert [(r.partition_key, r.run_key) for r in requests] == [
-        ("2026-10", "period-close-2026-10-1"),
-        ("2026-11", "period-close-2026-11-2-after-2026-10"),
-    ]
+    assert [r.partition_key for r in requests] == ["2026-10", "2026-11"]
+    assert requests[0].run_key.startswith("2026-10-close-1-earlier-")
+    assert requests[1].run_key.startswith("2026-11-close-2-earlier-")
     limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
     assert {"key": POSTING_RUN_TAG[0], "value": POSTING_RUN_TAG[1], "limit": 1} in limits
 
@@ -119,10 +120,9 @@ def test_a_run_out_of_order_waits_and_is_requested_again(flow, queued_instance):
 
     assert launch(instance, first).success
     _, retry, _ = tick(instance, store)
-    # November is asked for again, now with the plain key of its close: never lost.
-    assert [(r.partition_key, r.run_key) for r in retry] == [
-        ("2026-11", posting_run_key("2026-11", 2, None))
-    ]
+    # October has posted: November's key is new, so it is asked for again: never lost.
+    assert [r.partition_key for r in retry] == ["2026-11"]
+    assert retry[0].run_key != second.run_key
     assert launch(instance, retry[0]).success
     assert {p["status"] for p in postings(store, "2026-11")} == {"posted"}
 
@@ -160,6 +160,47 @@ def test_a_period_being_posted_is_not_requested_twice(flow, queued_instance):
     _, again, _ = tick(instance, store)
     assert [r.partition_key for r in again] == ["2026-11"]
     assert again[0].run_key == requests[1].run_key  # the same key: the daemon dedupes it
+
+
+def test_a_run_that_failed_on_its_own_is_not_relaunched_until_an_earlier_period_changes(
+    flow, queued_instance
+):
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    close_two_periods(sb, store, instance)
+    sb.set_period_closed("2026-10", closed=True)  # NetSuite refuses October: a real failure
+    _, (october, november), _ = tick(instance, store)
+    assert not launch(instance, october).success
+    assert not launch(instance, november).success  # waits for October
+    _, again, _ = tick(instance, store)
+    assert again == []  # nothing relaunched behind the user's back
+
+    sb.set_period_closed("2026-10", closed=False)
+    assert post(instance, "2026-10").success  # the user fixes it and posts October
+    _, after, _ = tick(instance, store)
+    assert [r.partition_key for r in after] == ["2026-11"]
+    assert launch(instance, after[0]).success
+
+
+def test_a_period_an_earlier_version_failed_to_post_is_requested_again(flow, queued_instance):
+    """Before partitions, a run that lost the race failed with `period-close-P-<close>` as its
+    key; the daemon would skip that key forever. The new keys differ, so it is asked again."""
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    close_two_periods(sb, store, instance)
+    job = build_definitions().resolve_job_def("journal_posting_job")
+    for period, close_id in (("2026-10", 1), ("2026-11", 2)):
+        instance.create_run_for_job(
+            job,
+            status=dg.DagsterRunStatus.FAILURE,
+            tags={
+                "dagster/run_key": f"period-close-{period}-{close_id}",
+                "dagster/sensor_name": "period_close_sensor",
+                "revrec/period": period,
+            },
+        )
+    _, requests, _ = tick(instance, store)
+    assert [r.partition_key for r in requests] == ["2026-10", "2026-11"]
 
 
 def test_sensor_and_cli_runs_post_the_same_entries(flow, queued_instance, tmp_path):

@@ -8,6 +8,7 @@ from functools import partial
 
 import dagster as dg
 import pandas as pd
+from sqlalchemy.exc import IntegrityError
 
 from revrec_pipeline.assets.metadata import (
     OWNERS,
@@ -200,30 +201,44 @@ def journal_entries(
     the sync keep) is refused before anything is planned; no NetSuite request is made."""
     db = store.get_store()
     profile = read_profile(db, netsuite.account_id)
-    with db.write(consistent=True) as conn:
-        lock_period(conn, context.partition_key)  # a second run of the period waits, then reads
-        period = partition_period(context, conn)
-        context.log.info(posting_notice(period))
-        missing: list[str] = []
-        unbalanced: list[str] = []
-        if not plan_exists(conn, period):
-            billing, orders = read_journal_inputs(conn)
-            details = period_details(
-                billing, orders, period, go_live_period(conn), posted_details_before(conn, period)
-            )
-            mapping = read_mapping(conn)
-            missing = mapping.missing(needed_accounts(details))
-            if not missing and len(details) and profile is not None:
-                try:
-                    refuse_disabled_segments(mapping, profile)
-                except PostingRefused as exc:
-                    raise dg.Failure(str(exc)) from None
-            if not missing:
-                entries = build_entries(details, mapping, period)
-                unbalanced = [e.external_id for e in entries if not e.balanced]
-                if not unbalanced:
-                    save_plan(conn, period, details, entries)
-        plan = read_plan(conn, period)
+
+    def plan_period():
+        with db.write(consistent=True) as conn:
+            lock_period(conn, context.partition_key)  # a second run of the period waits here
+            period = partition_period(context, conn)
+            context.log.info(posting_notice(period))
+            missing: list[str] = []
+            unbalanced: list[str] = []
+            if not plan_exists(conn, period):
+                billing, orders = read_journal_inputs(conn)
+                details = period_details(
+                    billing,
+                    orders,
+                    period,
+                    go_live_period(conn),
+                    posted_details_before(conn, period),
+                )
+                mapping = read_mapping(conn)
+                missing = mapping.missing(needed_accounts(details))
+                if not missing and len(details) and profile is not None:
+                    try:
+                        refuse_disabled_segments(mapping, profile)
+                    except PostingRefused as exc:
+                        raise dg.Failure(str(exc)) from None
+                if not missing:
+                    entries = build_entries(details, mapping, period)
+                    unbalanced = [e.external_id for e in entries if not e.balanced]
+                    if not unbalanced:
+                        save_plan(conn, period, details, entries)
+            plan = read_plan(conn, period)
+            return period, plan, missing, unbalanced
+
+    try:
+        period, plan, missing, unbalanced = plan_period()
+    except IntegrityError:
+        # Another run planned the period while this one waited for the lock; on PostgreSQL
+        # this transaction's snapshot predates that commit. A new transaction reads its plan.
+        period, plan, missing, unbalanced = plan_period()
     entries = entry_frame(plan)
     return dg.MaterializeResult(
         metadata={

@@ -149,3 +149,19 @@ def notices(store: RevRecStore, limit: int = 10) -> list[dict[str, Any]]:
     with store.read() as conn:
         rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit))
         return [dict(r._mapping) for r in rows]
+
+
+def posting_marks(conn: Connection) -> dict[str, str]:
+    """Each closed period's posting state as a mark that changes whenever its journals settle
+    anew: "unsettled", or the time its last entry was recorded in NetSuite ("-" for none)."""
+    postings = schema.journal_posting
+    last = dict(
+        conn.execute(
+            select(postings.c.period, func.max(postings.c.posted_at)).group_by(postings.c.period)
+        ).all()
+    )
+    unsettled = set(unsettled_periods(conn))
+    return {
+        period: "unsettled" if period in unsettled else str(last.get(period) or "-")
+        for period in closed_periods(conn)
+    }
