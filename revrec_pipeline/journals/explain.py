@@ -31,6 +31,7 @@ import pandas as pd
 
 from revrec_pipeline.journals.entries import (
     DETAIL_KEY,
+    MAX_LINES,
     JournalEntry,
     _postings,
     _summarize,
@@ -157,8 +158,8 @@ class _Composer:
                     "source": SALES_ORDER_LINE,
                     "reference": (
                         f"Sales order {row.order_number} line {row.order_item_number}, "
-                        f"{row.product_code}, {row.recognition} {row.service_start_date} to "
-                        f"{row.service_end_date}, {int(row.amount_cents)} cents"
+                        f"{row.product_code}, {money_text(row.amount_cents)} {row.recognition} "
+                        f"{row.service_start_date} to {row.service_end_date}"
                     ),
                     "period": "",
                     "amount_cents": sign * cents,
@@ -299,7 +300,10 @@ class _Composer:
                     component,
                     label,
                     [],
-                    note=f"0: billed {billed} cents, recognized {recognized} cents (billed ahead)",
+                    note=(
+                        f"none: billed {money_text(billed)} >= recognized "
+                        f"{money_text(recognized)} through {self.period}"
+                    ),
                     keep_zero=True,
                 )
         total += self._add(
@@ -349,6 +353,7 @@ def explain_period(
     mapping: AccountMapping,
     billing: pd.DataFrame,
     orders: pd.DataFrame,
+    max_lines: int = MAX_LINES,
 ) -> Explanation:
     """Trace every line of `period`'s frozen plan.
 
@@ -358,7 +363,7 @@ def explain_period(
     document_number); `orders`: CRM sales order lines (as the store holds them).
     """
     details = details[[*DETAIL_KEY, "amount_cents"]].sort_values(DETAIL_KEY).reset_index(drop=True)
-    rebuilt = build_entries(details, mapping, period)
+    rebuilt = build_entries(details, mapping, period, max_lines)
     if [(e.external_id, e.lines) for e in rebuilt] != [(e.external_id, e.lines) for e in plan]:
         raise ExplainError(
             f"The journal account mapping in the store is not the one {period}'s plan was built "
@@ -478,14 +483,16 @@ def money_text(cents: int) -> str:
     return f"{sign}{whole:,}.{part:02d}"
 
 
-def _block(rows: list[tuple[str, int | None]]) -> list[str]:
-    """Texts with their amounts right-aligned in one column."""
-    width = max(len(text) for text, _ in rows) + 2
-    amounts = [money_text(c) if c is not None else "" for _, c in rows]
-    right = max(len(a) for a in amounts)
+def _aligned(rows: list[tuple[str | None, int | None]]) -> list[str]:
+    """Texts with their amounts right-aligned in one column; (None, None) is a blank line."""
+    texts = [r for r in rows if r[0] is not None]
+    width = max(len(text) for text, _ in texts) + 2
+    right = max(len(money_text(c)) for _, c in texts if c is not None)
     return [
-        f"{text:<{width}}{amount:>{right}}".rstrip()
-        for (text, _), amount in zip(rows, amounts, strict=True)
+        ""
+        if text is None
+        else f"{text:<{width}}{money_text(cents) if cents is not None else '':>{right}}".rstrip()
+        for text, cents in rows
     ]
 
 
@@ -524,14 +531,15 @@ def explanation_text(
         f"Journal lines of {explanation.period} (go-live {explanation.go_live}) and what composes "
         "them; amounts in each entry's currency, a part that reduces its line shows negative."
     ]
+    rows: list[tuple[str | None, int | None]] = []
     for line in lines.itertuples(index=False):
-        out.append("")
-        rows: list[tuple[str, int | None]] = [
+        rows += [
+            (None, None),
             (
                 f"{line.external_id} line {line.line}: account {line.account_id} {line.side}"
                 f"{f' [{line.segments}]' if line.segments else ''}",
                 int(line.amount_cents),
-            )
+            ),
         ]
         parts = by_line[(line.external_id, line.line)]
         for part in parts.sort_values(["customer_id", "product_code", "event"]).itertuples(
@@ -558,7 +566,7 @@ def explanation_text(
                     )
         if customer is not None and len(parts) < counts[(line.external_id, line.line)]:
             rows.append((f"  (only customer {customer}'s parts of this line are shown)", None))
-        out.extend(_block(rows))
+    out.extend(_aligned(rows))
     out.append("")
     out.append(
         f"{len(lines)} of {len(explanation.lines)} lines shown; every line of {explanation.period} "
