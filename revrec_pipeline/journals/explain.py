@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -93,6 +94,11 @@ def segments_text(segments) -> str:
     return ", ".join(f"{name} {value}" for name, value in segments)
 
 
+def _records(frame: pd.DataFrame):
+    """Rows as attribute objects (far faster than itertuples on these mixed-type frames)."""
+    return (SimpleNamespace(**row) for row in frame.to_dict("records"))
+
+
 def _key(row) -> tuple:
     return tuple(row[k] for k in DETAIL_KEY)
 
@@ -106,8 +112,11 @@ class _Composer:
     def __init__(self, billing, orders, posted, period, go_live):
         self.period, self.go_live = period, go_live
         self.before_period, self.before_go_live = previous_period(period), previous_period(go_live)
-        self.billing = billing.assign(product_code=billing["product_code"].fillna(""))
-        self.orders = orders.copy()
+        # Sorted once, so that every list of sources reads in document and order order.
+        self.billing = billing.assign(product_code=billing["product_code"].fillna("")).sort_values(
+            ["period", "netsuite_id", "line_id"], kind="stable"
+        )
+        self.orders = orders.sort_values(["order_number", "order_item_number"], kind="stable")
         if len(self.orders):
             cumulative = cumulative_by_period(
                 self.orders, sorted({period, self.before_period, self.before_go_live})
@@ -115,16 +124,23 @@ class _Composer:
             self.orders["through_p"] = cumulative[period]
             self.orders["through_before_p"] = cumulative[self.before_period]
             self.orders["through_before_go_live"] = cumulative[self.before_go_live]
-        self.posted = posted
+        # Indexed once: each detail then reads only its customer's and currency's lines.
+        self._billing_by = dict(tuple(self.billing.groupby(["customer_id", "currency"])))
+        self._orders_by = (
+            dict(tuple(self.orders.groupby(["customer_id", "currency"])))
+            if len(self.orders)
+            else {}
+        )
+        posted = posted.sort_values("period", kind="stable")
+        self._posted_by = dict(tuple(posted.groupby(DETAIL_KEY))) if len(posted) else {}
         self.components: list[dict] = []
         self.sources: list[dict] = []
 
     # sources
 
-    def _billing_sources(self, mask, key, component, sign=1):
-        rows = self.billing[mask]
+    def _billing_sources(self, rows, key, component, sign=1):
         out = []
-        for row in rows.sort_values(["period", "netsuite_id", "line_id"]).itertuples(index=False):
+        for row in _records(rows):
             if row.amount_cents == 0:
                 continue
             out.append(
@@ -144,10 +160,9 @@ class _Composer:
             )
         return out
 
-    def _order_sources(self, mask, key, component, column, minus=None, sign=1):
-        rows = self.orders[mask] if len(self.orders) else self.orders
+    def _order_sources(self, rows, key, component, column, minus=None, sign=1):
         out = []
-        for row in rows.sort_values(["order_number", "order_item_number"]).itertuples(index=False):
+        for row in _records(rows):
             cents = int(getattr(row, column)) - (int(getattr(row, minus)) if minus else 0)
             if cents == 0:
                 continue
@@ -170,11 +185,9 @@ class _Composer:
         return out
 
     def _posted_sources(self, key, component):
-        if not len(self.posted):
+        rows = self._posted_by.get(tuple(key))
+        if rows is None:
             return []
-        mask = pd.Series(True, index=self.posted.index)
-        for column, value in zip(DETAIL_KEY, key, strict=True):
-            mask &= self.posted[column] == value
         return [
             {
                 **dict(zip(DETAIL_KEY, key, strict=True)),
@@ -184,7 +197,7 @@ class _Composer:
                 "period": row.period,
                 "amount_cents": -int(row.amount_cents),
             }
-            for row in self.posted[mask].sort_values("period").itertuples(index=False)
+            for row in _records(rows)
             if row.amount_cents
         ]
 
@@ -205,21 +218,15 @@ class _Composer:
         self.sources.extend(sources)
         return amount
 
-    # masks
+    # one customer's and currency's lines
 
-    def _billing_mask(self, customer, currency, product=None):
-        mask = (self.billing["customer_id"] == customer) & (self.billing["currency"] == currency)
-        if product is not None:
-            mask &= self.billing["product_code"] == product
-        return mask
+    def _billing_of(self, customer, currency, product=None) -> pd.DataFrame:
+        rows = self._billing_by.get((customer, currency), self.billing.iloc[0:0])
+        return rows if product is None else rows[rows["product_code"] == product]
 
-    def _order_mask(self, customer, currency, product=None):
-        if not len(self.orders):
-            return pd.Series(dtype=bool)
-        mask = (self.orders["customer_id"] == customer) & (self.orders["currency"] == currency)
-        if product is not None:
-            mask &= self.orders["product_code"] == product
-        return mask
+    def _orders_of(self, customer, currency, product=None) -> pd.DataFrame:
+        rows = self._orders_by.get((customer, currency), self.orders.iloc[0:0])
+        return rows if product is None else rows[rows["product_code"] == product]
 
     # events
 
@@ -233,15 +240,15 @@ class _Composer:
         return self._unbilled(key, customer, currency)
 
     def _billing(self, key, customer, currency, product):
-        mask = self._billing_mask(customer, currency, product)
-        periods = self.billing["period"]
+        rows = self._billing_of(customer, currency, product)
+        periods = rows["period"]
         own = self._add(
             key,
             PERIOD,
             f"billed in {self.period}",
-            self._billing_sources(mask & (periods == self.period), key, PERIOD),
+            self._billing_sources(rows[periods == self.period], key, PERIOD),
         )
-        earlier = mask & (periods >= self.go_live) & (periods < self.period)
+        earlier = rows[(periods >= self.go_live) & (periods < self.period)]
         catch_up = self._add(
             key,
             CATCH_UP,
@@ -251,25 +258,26 @@ class _Composer:
         return own + catch_up
 
     def _revenue(self, key, customer, currency, product):
-        mask = self._order_mask(customer, currency, product)
+        rows = self._orders_of(customer, currency, product)
         own = self._add(
             key,
             PERIOD,
             f"recognized in {self.period}",
-            self._order_sources(mask, key, PERIOD, "through_p", "through_before_p"),
+            self._order_sources(rows, key, PERIOD, "through_p", "through_before_p"),
         )
         catch_up = self._add(
             key,
             CATCH_UP,
             f"catch-up: revenue of {self.go_live}..{self.before_period} now, less what was posted",
-            self._order_sources(mask, key, CATCH_UP, "through_before_p", "through_before_go_live")
+            self._order_sources(rows, key, CATCH_UP, "through_before_p", "through_before_go_live")
             + self._posted_sources(key, CATCH_UP),
         )
         return own + catch_up
 
     def _balance_sources(self, key, component, customer, currency, through, column, sign):
-        billed = self._billing_mask(customer, currency) & (self.billing["period"] <= through)
-        orders = self._order_mask(customer, currency)
+        billed = self._billing_of(customer, currency)
+        billed = billed[billed["period"] <= through]
+        orders = self._orders_of(customer, currency)
         return self._order_sources(orders, key, component, column, sign=sign) + (
             self._billing_sources(billed, key, component, sign=-sign)
         )
@@ -525,14 +533,18 @@ def explanation_text(
             )
     by_line = {k: g for k, g in contributions.groupby(["external_id", "line"], sort=False)}
     counts = explanation.contributions.groupby(["external_id", "line"]).size()
-    components = {k: g for k, g in explanation.components.groupby(DETAIL_KEY, sort=False)}
-    sources = {k: g for k, g in explanation.sources.groupby([*DETAIL_KEY, "component"], sort=False)}
+    components = defaultdict(list)
+    for component in _records(explanation.components):
+        components[tuple(getattr(component, k) for k in DETAIL_KEY)].append(component)
+    sources = defaultdict(list)
+    for source in _records(explanation.sources):
+        sources[(*(getattr(source, k) for k in DETAIL_KEY), source.component)].append(source)
     out = [
         f"Journal lines of {explanation.period} (go-live {explanation.go_live}) and what composes "
         "them; amounts in each entry's currency, a part that reduces its line shows negative."
     ]
     rows: list[tuple[str | None, int | None]] = []
-    for line in lines.itertuples(index=False):
+    for line in _records(lines):
         rows += [
             (None, None),
             (
@@ -542,20 +554,16 @@ def explanation_text(
             ),
         ]
         parts = by_line[(line.external_id, line.line)]
-        for part in parts.sort_values(["customer_id", "product_code", "event"]).itertuples(
-            index=False
-        ):
+        for part in _records(parts.sort_values(["customer_id", "product_code", "event"])):
             key = (part.event, part.customer_id, part.currency, part.product_code)
             product = f" {part.product_code}" if part.product_code else ""
             rows.append((f"  {part.event} {part.customer_id}{product}", int(part.amount_cents)))
-            for component in components[key].itertuples(index=False):
+            for component in components[key]:
                 text = f"    {component.label}"
                 if component.note:
                     text += f" ({component.note})"
                 rows.append((text, part.sign * int(component.amount_cents)))
-                for source in sources.get((*key, component.component), pd.DataFrame()).itertuples(
-                    index=False
-                ):
+                for source in sources.get((*key, component.component), []):
                     when = (
                         f", {source.period}"
                         if source.period and source.source != POSTED_DETAIL
