@@ -41,7 +41,7 @@ from revrec_pipeline.journals.entries import (
 )
 from revrec_pipeline.journals.mapping import AccountMapping
 from revrec_pipeline.journals.periods import previous_period
-from revrec_pipeline.journals.recognition import cumulative_by_period
+from revrec_pipeline.journals.recognition import POINT_IN_TIME, cumulative_by_period
 
 PERIOD, CATCH_UP, BALANCE, OPENING, POSTED, CHANGED = (
     "period",
@@ -173,8 +173,12 @@ class _Composer:
                     "source": SALES_ORDER_LINE,
                     "reference": (
                         f"Sales order {row.order_number} line {row.order_item_number}, "
-                        f"{row.product_code}, {money_text(row.amount_cents)} {row.recognition} "
-                        f"{row.service_start_date} to {row.service_end_date}"
+                        f"{row.product_code}, amount {money_text(row.amount_cents)}, "
+                        + (
+                            f"point in time {row.service_start_date}"
+                            if row.recognition == POINT_IN_TIME
+                            else f"ratable {row.service_start_date} to {row.service_end_date}"
+                        )
                     ),
                     "period": "",
                     "amount_cents": sign * cents,
@@ -285,7 +289,13 @@ class _Composer:
     def _unbilled(self, key, customer, currency):
         total = 0
         for component, through, column, sign, label in (
-            (BALANCE, self.period, "through_p", 1, f"unbilled balance at the end of {self.period}"),
+            (
+                BALANCE,
+                self.period,
+                "through_p",
+                1,
+                f"unbilled balance at the end of {self.period}: recognized less billed",
+            ),
             (
                 OPENING,
                 self.before_go_live,
@@ -374,9 +384,10 @@ def explain_period(
     rebuilt = build_entries(details, mapping, period, max_lines)
     if [(e.external_id, e.lines) for e in rebuilt] != [(e.external_id, e.lines) for e in plan]:
         raise ExplainError(
-            f"The journal account mapping in the store is not the one {period}'s plan was built "
-            "with (its entries differ when rebuilt from the frozen detail), so its lines cannot "
-            "be traced; import the mapping the plan was built with to explain it."
+            f"{period}'s journal entries differ from what its frozen detail gives under the "
+            "account mapping now in the store (the mapping was replaced since the period was "
+            "planned), so its lines cannot be traced; import the mapping it was planned with to "
+            "explain it."
         )
 
     # Journal lines, and which detail feeds which line.
@@ -404,12 +415,16 @@ def explain_period(
     group_pairs: dict[tuple, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
     for row in records:
         group_pairs[(row["event"], row["currency"])][pair_of[_key(row)]] += int(row["amount_cents"])
-    entry_of = {}
-    for group, pairs in group_pairs.items():
-        where = _entry_of_pair(by_group.get(group, []), pairs) if group in by_group else {}
-        for key, pair in pair_of.items():
-            if (key[0], key[2]) == group and pair in where:
-                entry_of[key] = where[pair]
+    where = {
+        group: _entry_of_pair(by_group[group], pairs)
+        for group, pairs in group_pairs.items()
+        if group in by_group
+    }
+    entry_of = {
+        key: where[(key[0], key[2])].get(pair)
+        for key, pair in pair_of.items()
+        if (key[0], key[2]) in where
+    }
 
     contributions = []
     for row in details.to_dict(orient="records"):
@@ -442,7 +457,11 @@ def explain_period(
         key = _key(row)
         composed = composer.compose(key)
         if composed != today_amount.get(key, 0):  # the decomposition must be period_details'
-            raise AssertionError(f"{key}: components {composed} != period_details {today_amount}")
+            raise ExplainError(
+                f"The parts of {period}'s {'/'.join(key)} detail add up to {composed} cents, but "
+                f"the journal rules give {today_amount.get(key, 0)}; this is a bug, please "
+                "report it."
+            )
         composer._add(
             key,
             CHANGED,
@@ -461,8 +480,12 @@ def explain_period(
         pd.DataFrame(composer.sources, columns=SOURCE_COLUMNS),
     )
     problems = unbalanced(explanation, details)
-    if problems:
-        raise AssertionError("; ".join(problems))
+    if problems:  # never expected: the plan, its detail and the store disagree
+        raise ExplainError(
+            f"{period}'s plan does not add up from its detail ({problems[0]}"
+            f"{f' and {len(problems) - 1} more' if len(problems) > 1 else ''}); the store's "
+            "journal plan may have been edited by hand."
+        )
     return explanation
 
 
@@ -494,6 +517,8 @@ def money_text(cents: int) -> str:
 def _aligned(rows: list[tuple[str | None, int | None]]) -> list[str]:
     """Texts with their amounts right-aligned in one column; (None, None) is a blank line."""
     texts = [r for r in rows if r[0] is not None]
+    if not texts:
+        return []
     width = max(len(text) for text, _ in texts) + 2
     right = max(len(money_text(c)) for _, c in texts if c is not None)
     return [

@@ -215,7 +215,10 @@ def test_a_mapping_other_than_the_plans_is_refused():
         "account_type,netsuite_account_id,product_code\ncontra_revenue,63,\n"
         "deferred_revenue,58,\nrevenue,61,\nunbilled_receivable,54,\n"
     )
-    with pytest.raises(ExplainError, match=r"^The journal account mapping in the store is not"):
+    with pytest.raises(
+        ExplainError,
+        match=r"^2026-11's journal entries differ from what its frozen detail gives under the account mapping now in the store",
+    ):
         explain_period(**{**inputs, "mapping": other})
 
 
@@ -231,3 +234,19 @@ def test_the_text_lines_up_and_filters():
         explanation_text(explanation, account="1")
     c3 = explanation_text(explanation, customer="C3")
     assert not any(" C1 " in t for t in c3)
+
+
+def test_a_quiet_period_explains_to_no_lines():
+    empty = pd.DataFrame(columns=[*KEY, "amount_cents"])
+    explanation = explain_period(
+        period="2026-10",
+        go_live="2026-10",
+        plan=[],
+        details=empty,
+        posted=empty.assign(period=[]),
+        mapping=MAPPING,
+        billing=frame([bill("C1", 1, 1, "A", "2026-09", 4000)]),
+        orders=ORDERS.iloc[0:0],
+    )
+    assert explanation.lines.empty and explanation.components.empty
+    assert explanation_text(explanation)[-1].startswith("0 of 0 lines shown")
