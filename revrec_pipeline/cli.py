@@ -233,6 +233,22 @@ def cmd_journals_post(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from revrec_pipeline.journals.explain import ExplainError, explanation_text
+    from revrec_pipeline.store.explain import explain_from_store
+    from revrec_pipeline.store.periods import parse_period
+
+    period = parse_period(args.period)
+    try:
+        explanation = explain_from_store(_store(), period)
+        text = explanation_text(explanation, account=args.account, customer=args.customer)
+    except ExplainError as exc:
+        raise CommandError(str(exc)) from None
+    for line in text:
+        _print(line)
+    return 0
+
+
 def cmd_import_bulk(args: argparse.Namespace) -> int:
     from revrec_pipeline.invoices.bulk_import import read_billing_schedule
     from revrec_pipeline.store.invoices import import_bulk
@@ -494,6 +510,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="first recompute the period's frozen plan from current data (sales orders, "
         "billing, mapping); refused once any of its entries is in NetSuite",
+    )
+
+    explain = add(
+        "explain",
+        cmd_explain,
+        "The audit trail of a planned period: every journal line with the event, customer and "
+        "product amounts that compose it, each traced to its billing schedule lines (NetSuite "
+        "document and line) and sales order lines; a catch-up of earlier periods shows as its "
+        "own part against what was posted. The parts add up to each line to the cent.",
+    )
+    explain.add_argument("period", metavar="YYYY-MM", help="a closed period whose plan is frozen")
+    explain.add_argument(
+        "--account", metavar="ID", help="only the lines on this NetSuite account internal id"
+    )
+    explain.add_argument(
+        "--customer", metavar="ID", help="only this CRM customer id's parts of each line"
     )
 
     db_sub = group("db", "The RevRec store's schema.")
