@@ -15,6 +15,7 @@ from revrec_pipeline.assets.billing import billing_assets
 from revrec_pipeline.assets.crm import crm_assets
 from revrec_pipeline.assets.journals import journal_assets
 from revrec_pipeline.assets.netsuite import netsuite_assets
+from revrec_pipeline.assets.tieout import tieout_checks
 from revrec_pipeline.automation import (
     build_schedules,
     invoice_sync_job,
@@ -48,6 +49,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=with_code_references(
             [*netsuite_assets, *crm_assets, *billing_assets, *journal_assets]
         ),
+        asset_checks=tieout_checks,
         jobs=[invoice_sync_job, journal_posting_job],
         schedules=build_schedules(settings),
         sensors=[period_close_sensor],

@@ -51,6 +51,7 @@ CHECKS = {
     "no_duplicate_netsuite_lines",
     "every_account_mapped",
     "journals_balanced",
+    "gl_tieout",
 }
 JOBS = {"invoice_sync_job", "journal_posting_job"}
 SCHEDULE = "daily_invoice_sync"

@@ -12,6 +12,9 @@ from .functions import register_functions
 # line (reference §9); the header's subsidiary column is the journals' bookkeeping only.
 # Declared types matter: INTEGER/REAL give numeric comparisons against string params, and
 # NSDATE/NSDATETIME mark columns that SuiteQL renders in the user's date preference when raw.
+# `transactionaccountingline` (the GL impact, reference §4.2) is a view over the lines: one
+# accounting book, base-currency amounts at the header's rate, debit/credit by the line's sign
+# (GL view), the header's posting flag; it can never disagree with the lines it is made from.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customer (
     id INTEGER PRIMARY KEY, entityid TEXT, companyname TEXT, altname TEXT, isperson TEXT,
@@ -58,6 +61,18 @@ CREATE TABLE IF NOT EXISTS accountingperiod (
     alllocked TEXT, arlocked TEXT, aplocked TEXT, isposting TEXT, isquarter TEXT, isyear TEXT,
     isadjust TEXT, isinactive TEXT, parent INTEGER);
 CREATE TABLE IF NOT EXISTS dual (dummy TEXT);
+CREATE VIEW IF NOT EXISTS transactionaccountingline AS
+    SELECT tl."transaction" AS "transaction", tl.id AS transactionline, 1 AS accountingbook,
+        tl.account AS account,
+        round(tl.foreignamount * ifnull(t.exchangerate, 1), 2) AS amount,
+        round(tl.netamount * ifnull(t.exchangerate, 1), 2) AS netamount,
+        CASE WHEN tl.foreignamount > 0
+            THEN round(tl.foreignamount * ifnull(t.exchangerate, 1), 2) END AS debit,
+        CASE WHEN tl.foreignamount < 0
+            THEN round(-tl.foreignamount * ifnull(t.exchangerate, 1), 2) END AS credit,
+        t.posting AS posting, t.exchangerate AS exchangerate
+    FROM transactionline tl JOIN "transaction" t ON t.id = tl."transaction"
+    WHERE tl.account IS NOT NULL AND ifnull(tl.foreignamount, 0) <> 0;
 CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -83,6 +98,8 @@ COLUMNS = {
     "itemtype quantity rate netamount foreignamount debit credit account memo entity "
     "subsidiary department class location createdfrom revrecstartdate revrecenddate "
     "linelastmodifieddate customsegments iscogs donotdisplayline transactiondiscount",
+    "transactionaccountingline": "transaction transactionline accountingbook account amount "
+    "netamount debit credit posting exchangerate",
     "deletedrecord": "recordid type recordtypeid name externalid deleteddate deleteddateusertz "
     "context deletedby iscustomrecord iscustomlist iscustomtransaction scriptid",
     "currency": "id symbol name isbasecurrency exchangerate isinactive",

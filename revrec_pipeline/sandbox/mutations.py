@@ -47,6 +47,30 @@ class DataMutations:
         if touch_header:
             self.update_transaction(tran_id, modified_at=datetime.fromisoformat(stamp))
 
+    def edit_journal_line(
+        self, external_id: str, line_id: int, amount, modified_at: datetime | None = None
+    ) -> None:
+        """A user changes one journal line's amount in NetSuite's UI, on the side (debit or
+        credit) the line already has; its signed amounts follow (GL view: debit positive).
+        NetSuite would insist on balance, so a test edits the opposite line too."""
+        with self._conn() as conn:
+            row = conn.execute(
+                'SELECT t.id, tl.debit FROM "transaction" t JOIN transactionline tl '
+                "ON tl.\"transaction\" = t.id WHERE t.type = 'Journal' AND t.externalid = ? "
+                "AND tl.id = ?",
+                (external_id, line_id),
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"journal entry {external_id} has no line {line_id}")
+        value = _cents(amount)
+        side, signed = ("debit", value) if row[1] is not None else ("credit", -value)
+        self.update_line(
+            row[0],
+            line_id,
+            modified_at=modified_at,
+            **{side: float(value), "foreignamount": float(signed), "netamount": float(signed)},
+        )
+
     def delete_line(self, tran_id: int, line_id: int, modified_at: datetime | None = None) -> None:
         with self._write_lock, self._conn() as conn:
             cursor = conn.execute(

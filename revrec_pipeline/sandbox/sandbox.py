@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from . import journals
 from .catalog import Catalog
 from .config import FEATURES, SandboxConfig, SandboxStats
-from .db import connect, get_meta, set_meta
+from .db import connect, create_schema, get_meta, set_meta
 from .deleted import rederive
 from .generator import Dataset, generate_dataset
 from .loader import data_features, load_dataset
@@ -78,6 +78,7 @@ class NetSuiteSandbox(DataMutations):
                     os.remove(stale)
             load_dataset(self.db_path, self.dataset, self.config)
         with self._conn() as conn:
+            create_schema(conn)  # a database loaded by an older sandbox gains new views
             self.manifest: dict = get_meta(conn, "manifest", {})
             self._check_features(get_meta(conn, "features"))
             self._deleted_forms = tuple(get_meta(conn, "deleted_forms", ["id", "account", ""]))
