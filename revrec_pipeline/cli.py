@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from revrec_pipeline.settings import (
@@ -246,6 +247,78 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     for line in text:
         _print(line)
+    return 0
+
+
+def _aligned(headers: list[str], rows: list[list[str]], left: int) -> list[str]:
+    """Columns padded to their widest cell; the first `left` columns text, the rest amounts."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells) -> str:
+        return "  ".join(
+            str(c).ljust(w) if i < left else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return [line(headers), *(line(row) for row in rows)]
+
+
+def cmd_waterfall(args: argparse.Namespace) -> int:
+    from revrec_pipeline.journals.periods import period_end
+    from revrec_pipeline.journals.waterfall import deferred_revenue_waterfall
+    from revrec_pipeline.store.journals import read_journal_inputs
+    from revrec_pipeline.store.periods import closed_periods, go_live_period, parse_period
+
+    period = parse_period(args.period)
+    with _store().read() as conn:
+        closed = closed_periods(conn)
+        if period not in closed:
+            latest = f"the latest closed period is {closed[-1]}" if closed else "none is closed yet"
+            raise CommandError(
+                f"Period {period} is not closed, so it has no waterfall yet ({latest}); the "
+                "waterfall is reported as of a closed period's end."
+            )
+        go_live = go_live_period(conn)
+        billing, orders = read_journal_inputs(conn)
+    wf = deferred_revenue_waterfall(billing, orders, period)
+
+    def money(cents) -> str:
+        return f"{Decimal(int(cents)).scaleb(-2):,.2f}"
+
+    _print(
+        f"Deferred revenue waterfall as of {period_end(period).isoformat()} (period {period}); "
+        "amounts in each row's currency; balances cover all activity, with the opening "
+        f"balances at go-live ({go_live})."
+    )
+    _print()
+    _print("RPO per currency (cRPO: the part recognized in the next 12 months)")
+    rpo_names = ["contract", "recognized", "RPO", "cRPO", "deferred", "unbilled"]
+    rpo_rows = [[r.currency, *(money(v) for v in r[2:])] for r in wf.rpo.itertuples()]
+    for text in _aligned(["currency", *rpo_names], rpo_rows, 1):
+        _print(text)
+    _print()
+    _print("Balances per customer and currency")
+    balance_rows = [
+        [r.customer_id, r.currency, *(money(v) for v in r[3:])] for r in wf.balances.itertuples()
+    ]
+    balance_names = ["billed", "recognized", "deferred", "unbilled"]
+    for text in _aligned(["customer", "currency", *balance_names], balance_rows, 2):
+        _print(text)
+    _print()
+    _print("Waterfall per customer, currency and product (recognition still to come by month)")
+    amounts = ["contract_cents", "recognized_cents", *wf.months, "later_cents"]
+    line_rows = [
+        [
+            row["customer_id"],
+            row["currency"],
+            row["product_code"],
+            *(money(row[c]) for c in amounts),
+        ]
+        for row in wf.lines.to_dict(orient="records")
+    ]
+    headers = ["customer", "currency", "product", "contract", "recognized", *wf.months, "later"]
+    for text in _aligned(headers, line_rows, 3):
+        _print(text)
     return 0
 
 
@@ -527,6 +600,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--customer", metavar="ID", help="only this CRM customer id's parts of each line"
     )
+
+    waterfall = add(
+        "waterfall",
+        cmd_waterfall,
+        "Print the deferred revenue waterfall of a closed period, computed from the store: per "
+        "currency the contract value, recognized to date, RPO and cRPO (next 12 months) and the "
+        "deferred revenue and unbilled receivable balances; per customer and currency the "
+        "balances; per customer, currency and product the recognition still to come in each of "
+        "the next 12 months and later.",
+    )
+    waterfall.add_argument("period", metavar="YYYY-MM", help="a closed accounting period")
 
     db_sub = group("db", "The RevRec store's schema.")
     db_upgrade = add(

@@ -12,6 +12,7 @@ import warnings
 import dagster as dg
 
 from revrec_pipeline.assets.billing import billing_assets
+from revrec_pipeline.assets.close import close_assets
 from revrec_pipeline.assets.crm import crm_assets
 from revrec_pipeline.assets.journals import journal_assets
 from revrec_pipeline.assets.netsuite import netsuite_assets
@@ -47,7 +48,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
         assets=with_code_references(
-            [*netsuite_assets, *crm_assets, *billing_assets, *journal_assets]
+            [*netsuite_assets, *crm_assets, *billing_assets, *journal_assets, *close_assets]
         ),
         asset_checks=tieout_checks,
         jobs=[invoice_sync_job, journal_posting_job],

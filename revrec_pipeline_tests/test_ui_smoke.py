@@ -44,6 +44,7 @@ ASSETS = {
     "revenue_schedule",
     "journal_entries",
     "posted_journals",
+    "deferred_revenue_waterfall",
 }
 CHECKS = {
     "recon_difference_zero",
