@@ -239,6 +239,12 @@ def run_demo(
     progress("")
     progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
     progress(_table_text(posting.materializations["posted_journals"]["by_account"]))
+    progress("")
+    progress(
+        f"Remaining performance obligation at the end of {GO_LIVE_PERIOD} (RPO; cRPO: the next "
+        "12 months), deferred revenue and unbilled receivable per currency:"
+    )
+    progress(_table_text(posting.materializations["deferred_revenue_waterfall"]["rpo"]))
     progress(f"Store: {redact_url(settings.database_url)}")
     record.write(folder)  # last: only a finished demo is one `revrec dev` opens
     progress(f"Done in {time.monotonic() - started:.1f} s.")

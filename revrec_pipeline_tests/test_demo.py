@@ -1,0 +1,36 @@
+"""`revrec demo` ends with the RPO summary of the period it closed (SPEC §10, §11)."""
+
+from __future__ import annotations
+
+import os
+
+from revrec_pipeline.assets.metadata import amount
+from revrec_pipeline.demo import GO_LIVE_PERIOD, run_demo
+from revrec_pipeline.journals.waterfall import deferred_revenue_waterfall
+from revrec_pipeline.store import RevRecStore
+from revrec_pipeline.store.journals import read_journal_inputs
+
+
+def test_the_demo_ends_with_the_rpo_summary_of_the_closed_period(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    saved = dict(os.environ)
+    lines: list[str] = []
+    try:
+        assert run_demo(size="tiny", home=str(tmp_path / "demo"), progress=lines.append) == 0
+    finally:  # the demo sets its own environment for the process
+        os.environ.clear()
+        os.environ.update(saved)
+    store = RevRecStore(f"sqlite:///{tmp_path / 'demo' / 'revrec.db'}")
+    with store.read() as conn:
+        billing, orders = read_journal_inputs(conn)
+    rpo = deferred_revenue_waterfall(billing, orders, GO_LIVE_PERIOD).rpo
+    assert len(rpo) > 0
+
+    printed = "\n".join(lines).splitlines()
+    start = next(i for i, line in enumerate(printed) if "Remaining performance obligation" in line)
+    header, rule, *rows = printed[start + 1 : start + 3 + len(rpo)]
+    assert header.split()[:1] == ["currency"] and set(rule.strip()) <= {"-", " "}
+    shown = {row.split()[0]: row.split()[1:] for row in rows}
+    for row in rpo.itertuples():
+        cells = shown[row.currency]
+        assert str(amount(row.rpo_cents)) in cells and str(amount(row.crpo_cents)) in cells
