@@ -4,6 +4,7 @@ one is (by the store's record or by NetSuite's own answer)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select, update
 
@@ -121,3 +122,90 @@ def test_replan_asks_netsuite_when_the_store_never_heard_back(flow):
         "period instead (reopening is not available in this version yet)."
     )
     assert snapshot(store) == before
+
+
+@pytest.mark.postgres
+def test_a_run_that_waited_for_the_period_lock_reads_the_plan_made_meanwhile(
+    postgres_database_url,
+):
+    """Another run planned the period while this one waited for the period's lock: on
+    PostgreSQL this run's snapshot predates that commit, so it must read the plan anew rather
+    than insert a second one (a duplicate key)."""
+    import datetime
+    import threading
+    import time
+
+    import dagster as dg
+
+    from revrec_pipeline.assets.journals import journal_entries
+    from revrec_pipeline.journals.entries import build_entries, period_details
+    from revrec_pipeline.netsuite.resource import NetSuiteResource
+    from revrec_pipeline.store import RevRecStore
+    from revrec_pipeline.store.db import StoreResource
+    from revrec_pipeline.store.journals import (
+        lock_period,
+        read_journal_inputs,
+        read_mapping,
+        read_plan,
+        save_plan,
+    )
+
+    store = RevRecStore(postgres_database_url)
+    store.create_all()
+    set_go_live(store, PERIOD)
+    replace_mapping(
+        store,
+        parse_mapping_csv(
+            "account_type,netsuite_account_id,product_code\ncontra_revenue,63,\n"
+            "deferred_revenue,58,\nrevenue,61,\nunbilled_receivable,54,\n"
+        ),
+    )
+    with store.write() as conn:
+        conn.execute(schema.crm_customer.insert().values(customer_id="C1", customer_name="Acme"))
+        conn.execute(
+            schema.crm_sales_order_line.insert().values(
+                order_number="SO1",
+                order_item_number="1",
+                customer_id="C1",
+                product_code="P1",
+                service_start_date=datetime.date(2026, 10, 5),
+                service_end_date=datetime.date(2026, 10, 5),
+                amount_cents=12_345,
+                currency="USD",
+                recognition="point_in_time",
+            )
+        )
+    close_period(store, PERIOD)
+    outcome = {}
+
+    def waiting_run() -> None:
+        with dg.instance_for_test() as instance:
+            instance.add_dynamic_partitions("accounting_period", [PERIOD])
+            outcome["result"] = dg.materialize(
+                [journal_entries],
+                resources={
+                    "store": StoreResource(database_url=postgres_database_url),
+                    "netsuite": NetSuiteResource(account_id="1234567_SB1"),
+                },
+                instance=instance,
+                partition_key=PERIOD,
+                raise_on_error=False,
+            )
+
+    run = threading.Thread(target=waiting_run)
+    with store.write() as conn:  # the first run: holds the lock, plans, commits
+        lock_period(conn, PERIOD)
+        run.start()
+        time.sleep(3)  # the other run is now waiting for the lock
+        billing, orders = read_journal_inputs(conn)
+        details = period_details(billing, orders, PERIOD, PERIOD, pd.DataFrame())
+        entries = build_entries(details, read_mapping(conn), PERIOD)
+        save_plan(conn, PERIOD, details, entries)
+    run.join(120)
+    result = outcome["result"]
+    assert result.success
+    with store.read() as conn:
+        plan = read_plan(conn, PERIOD)
+    assert [e.external_id for e, _ in plan] == [e.external_id for e in entries] and plan
+    shown = result.get_asset_materialization_events()[0].event_specific_data.materialization
+    assert shown.metadata["entries"].value == len(entries)
