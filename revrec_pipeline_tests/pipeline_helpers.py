@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -60,3 +61,24 @@ def sandbox_mapping_csv(manifest: dict, *, without: str | None = None) -> str:
     }
     header = "account_type,netsuite_account_id,product_code,department,class,location,subsidiary"
     return "\n".join([header, *(v for k, v in rows.items() if k != without)]) + "\n"
+
+
+def bill_100_more_on_an_october_invoice(sb: NetSuiteSandbox, manifest: dict) -> dict:
+    """Edit a line of an October USD invoice of the exactly-named customer in the sandbox:
+    100.00 more billed (NetSuite holds invoice item lines as negative foreignamount). Returns
+    the line as it was (id, line, foreignamount)."""
+    invoice = sb.execute(
+        'SELECT t.id, tl.id AS line, tl.foreignamount FROM "transaction" t JOIN transactionline tl '
+        "ON tl.\"transaction\" = t.id JOIN customer c ON c.id = t.entity WHERE t.type = 'CustInvc' "
+        "AND t.trandate >= '2026-10-01' AND t.currency = 1 AND t.posting = 'T' AND t.voided = 'F' "
+        "AND tl.mainline = 'F' AND tl.taxline = 'F' AND c.id = ? ORDER BY t.id LIMIT 1",
+        (manifest["exact_customer"],),
+    )[0]
+    old = Decimal(str(invoice["foreignamount"]))
+    sb.update_line(
+        invoice["id"],
+        invoice["line"],
+        modified_at=sb.now_local(),
+        foreignamount=float(old - Decimal("100.00")),
+    )
+    return invoice

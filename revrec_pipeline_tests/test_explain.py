@@ -30,7 +30,7 @@ from revrec_pipeline_tests.assets.test_journal_posting import (
     go_live_and_close,
     sandbox_entries,
 )
-from revrec_pipeline_tests.pipeline_helpers import post, sync
+from revrec_pipeline_tests.pipeline_helpers import bill_100_more_on_an_october_invoice, post, sync
 
 KEY = ["event", "customer_id", "currency", "product_code"]
 
@@ -133,20 +133,7 @@ def test_a_catch_up_of_an_edited_october_invoice_adds_up_in_november(flow):
     assert post(instance, "2026-10").success
 
     # Edit an October USD invoice line after October closed: +100.00 billed (GL sign).
-    invoice = sb.execute(
-        'SELECT t.id, tl.id AS line, tl.foreignamount FROM "transaction" t JOIN transactionline tl '
-        "ON tl.\"transaction\" = t.id JOIN customer c ON c.id = t.entity WHERE t.type = 'CustInvc' "
-        "AND t.trandate >= '2026-10-01' AND t.currency = 1 AND t.posting = 'T' AND t.voided = 'F' "
-        "AND tl.mainline = 'F' AND tl.taxline = 'F' AND c.id = ? ORDER BY t.id LIMIT 1",
-        (dataset.manifest["exact_customer"],),
-    )[0]
-    old = Decimal(str(invoice["foreignamount"]))
-    sb.update_line(
-        invoice["id"],
-        invoice["line"],
-        modified_at=sb.now_local(),
-        foreignamount=float(old - Decimal("100.00")),
-    )
+    invoice = bill_100_more_on_an_october_invoice(sb, dataset.manifest)
     sync(instance)
     edited = table(
         store,

@@ -21,6 +21,7 @@ from revrec_pipeline.store.journals import postings, replace_mapping
 from revrec_pipeline.store.periods import close_period, set_go_live
 from revrec_pipeline.store.profile import save_profile
 from revrec_pipeline_tests.pipeline_helpers import (
+    bill_100_more_on_an_october_invoice,
     check_evaluations,
     post,
     sandbox_mapping_csv,
@@ -116,20 +117,7 @@ def test_catch_up_of_a_closed_period_lands_in_the_next(flow):
     october = sandbox_entries(sb, "revrec-2026-10-")
 
     # Edit an October USD invoice after October closed: +100.00 billed.
-    invoice = sb.execute(
-        'SELECT t.id, tl.id AS line, tl.foreignamount FROM "transaction" t JOIN transactionline tl '
-        "ON tl.\"transaction\" = t.id JOIN customer c ON c.id = t.entity WHERE t.type = 'CustInvc' "
-        "AND t.trandate >= '2026-10-01' AND t.currency = 1 AND t.posting = 'T' AND t.voided = 'F' "
-        "AND tl.mainline = 'F' AND tl.taxline = 'F' AND c.id = ? ORDER BY t.id LIMIT 1",
-        (dataset.manifest["exact_customer"],),
-    )[0]
-    old = Decimal(str(invoice["foreignamount"]))
-    sb.update_line(
-        invoice["id"],
-        invoice["line"],
-        modified_at=sb.now_local(),
-        foreignamount=float(old - Decimal("100.00")),
-    )
+    bill_100_more_on_an_october_invoice(sb, dataset.manifest)
     sync(instance)
     close_period(store, "2026-11")
     november = post(instance, "2026-11")

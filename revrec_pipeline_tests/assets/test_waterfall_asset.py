@@ -19,7 +19,12 @@ from revrec_pipeline.journals.waterfall import (
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.journals import postings, read_journal_inputs, read_plan, replace_mapping
 from revrec_pipeline.store.periods import close_period, set_go_live
-from revrec_pipeline_tests.pipeline_helpers import post, sandbox_mapping_csv, sync
+from revrec_pipeline_tests.pipeline_helpers import (
+    bill_100_more_on_an_october_invoice,
+    post,
+    sandbox_mapping_csv,
+    sync,
+)
 
 GO_LIVE = "2026-10"
 
@@ -140,17 +145,7 @@ def test_balances_equal_opening_plus_posted_journals(flow):
     # An October invoice edited after October closed: +100.00 billed (NetSuite holds invoice
     # item lines as negative foreignamount), so 100.00 more deferred or less unbilled at once;
     # the posted journals catch up at November's close.
-    invoice = sb.execute(
-        'SELECT t.id, tl.id AS line, tl.foreignamount FROM "transaction" t JOIN transactionline tl '
-        "ON tl.\"transaction\" = t.id JOIN customer c ON c.id = t.entity WHERE t.type = 'CustInvc' "
-        "AND t.trandate >= '2026-10-01' AND t.currency = 1 AND t.posting = 'T' AND t.voided = 'F' "
-        "AND tl.mainline = 'F' AND tl.taxline = 'F' AND c.id = ? ORDER BY t.id LIMIT 1",
-        (dataset.manifest["exact_customer"],),
-    )[0]
-    old = Decimal(str(invoice["foreignamount"]))
-    sb.update_line(
-        invoice["id"], invoice["line"], modified_at=sb.now_local(), foreignamount=float(old - 100)
-    )
+    bill_100_more_on_an_october_invoice(sb, dataset.manifest)
     sync(instance)
     edited, _, _ = computed(store, GO_LIVE)
     usd = "USD"
