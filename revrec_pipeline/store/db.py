@@ -48,6 +48,7 @@ _REVISION_TABLES = {
     "0002": {"billing_schedule_line", "accounting_period", "journal_posting"},
     "0003": {"journal_plan"},
     "0004": {"netsuite_account_profile"},
+    "0005": {"period_reopen", "gl_tieout"},
 }
 
 

@@ -278,3 +278,79 @@ journal_posting = Table(
     Column("verified", Boolean, nullable=False, default=False),
     Column("error", Text),
 )
+
+# -- close cycle (SPEC §11) ----------------------------------------------------------------------
+
+# Every reopen of a period: the plan it superseded (kept below, never deleted).
+period_reopen = Table(
+    "period_reopen",
+    metadata,
+    _serial_id(),
+    Column("period", String(7), nullable=False, index=True),
+    Column("reopened_at", DateTime, nullable=False),
+    Column("planned_at", DateTime),  # when the superseded plan was frozen (None: never planned)
+    Column("entries", Integer, nullable=False),
+)
+
+# The superseded plan's entries as they stood at the reopen. `settled` says what the re-close
+# did with each one in NetSuite: replaced (the new plan has its external id), deleted, or
+# absent (NetSuite did not hold it); None until the re-close has settled it.
+superseded_journal_posting = Table(
+    "superseded_journal_posting",
+    metadata,
+    Column(
+        "reopen_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("period_reopen.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("external_id", String(128), primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("event", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("tran_date", Date, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("debit_cents", BigInteger, nullable=False),
+    Column("credit_cents", BigInteger, nullable=False),
+    Column("lines", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("netsuite_id", String(32)),
+    Column("posted_at", DateTime),
+    Column("verified", Boolean, nullable=False, default=False),
+    Column("error", Text),
+    Column("settled", String(16)),
+    Column("settled_at", DateTime),
+)
+
+superseded_journal_detail = Table(
+    "superseded_journal_detail",
+    metadata,
+    Column(
+        "reopen_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("period_reopen.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("period", String(7), nullable=False),
+    Column("event", String(16), primary_key=True),
+    Column("customer_id", String(255), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("product_code", String(255), primary_key=True),
+    Column("amount_cents", BigInteger, nullable=False),
+)
+
+# Every GL tie-out of a period (the `gl_tieout` check): the latest one is what `revrec status`,
+# `revrec journals post` and the close workbook's TieOut tab show.
+gl_tieout = Table(
+    "gl_tieout",
+    metadata,
+    _serial_id(),
+    Column("period", String(7), nullable=False, index=True),
+    Column("checked_at", DateTime, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("entries_checked", Integer, nullable=False),
+    Column("result", Text, nullable=False),  # JSON: findings, differences, GL balances
+)
