@@ -193,6 +193,13 @@ def cmd_period_close(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_period_reopen(args: argparse.Namespace) -> int:
+    from revrec_pipeline.runner import reopen_period_now
+
+    reopen_period_now(_store(), args.period, progress=_print)
+    return 0
+
+
 def cmd_mapping_import(args: argparse.Namespace) -> int:
     from revrec_pipeline.journals.mapping import parse_mapping_csv
     from revrec_pipeline.store.journals import replace_mapping
@@ -559,6 +566,16 @@ def build_parser() -> argparse.ArgumentParser:
         period_sub,
     )
     period_close.add_argument("period", metavar="YYYY-MM")
+    period_reopen = add(
+        "reopen",
+        cmd_period_reopen,
+        "Reopen the latest closed period to correct it (only while its NetSuite posting period "
+        "is open). Its journal entries stay in NetSuite until you close it again; that close "
+        "re-plans it from current data, replaces its entries by external id and deletes in "
+        "NetSuite those the new plan no longer has. The superseded plan is kept in the store.",
+        period_sub,
+    )
+    period_reopen.add_argument("period", metavar="YYYY-MM")
 
     mapping_sub = group("mapping", "The journal account mapping.")
     mapping_import = add(

@@ -213,7 +213,7 @@ def discard_plan_for_replan(store, period: str, settings, progress: Callable[[st
     from revrec_pipeline.store.journals import discard_plan, later_plans, lock_period, read_plan
     from revrec_pipeline.store.periods import PeriodError
 
-    reopen = "reopen the period instead (reopening is not available in this version yet)"
+    reopen = f"reopen the period instead (`revrec period reopen {period}`)"
     with store.read() as conn:
         plan = read_plan(conn, period)
         later = later_plans(conn, period)
@@ -244,3 +244,50 @@ def discard_plan_for_replan(store, period: str, settings, progress: Callable[[st
             raise PeriodError(f"Cannot replan {period}: its plan changed meanwhile; try again.")
         discard_plan(conn, period)
     progress(f"Discarded the frozen plan of {period} ({len(plan)} entries, none in NetSuite).")
+
+
+def reopen_period_now(
+    store,
+    period: str,
+    *,
+    progress: Callable[[str], None] = print,
+    instance: dg.DagsterInstance | None = None,
+) -> dict:
+    """`revrec period reopen P`: only the latest closed period, only while no posting run of it
+    is queued or under way and its NetSuite posting period is open; otherwise nothing changes.
+    Its entries stay in NetSuite; the next close re-plans the period and settles them."""
+    from revrec_pipeline.automation import active_periods
+    from revrec_pipeline.journals.posting_period import closed_problem
+    from revrec_pipeline.netsuite.connect import client_from_environment
+    from revrec_pipeline.netsuite.posting import PostingRefused, netsuite_posting_period
+    from revrec_pipeline.store.periods import PeriodError, parse_period
+    from revrec_pipeline.store.reopen import reopen_period, reopen_refusal
+
+    period = parse_period(period)
+    with store.read() as conn:
+        refusal = reopen_refusal(conn, period)
+    if refusal:
+        raise PeriodError(refusal)
+    with dagster_instance() if instance is None else nullcontext(instance) as active:
+        if period in active_periods(active):
+            raise PeriodError(
+                f"Cannot reopen {period}: a posting run of {period} is queued or under way; "
+                "reopen once it has finished."
+            )
+    settings = load_settings()
+    require_credentials(settings)
+    try:
+        closed = closed_problem(netsuite_posting_period(client_from_environment(settings), period))
+    except PostingRefused as exc:
+        raise PeriodError(f"Cannot reopen {period}: {exc}") from None
+    if closed:
+        raise PeriodError(f"Cannot reopen {period}: {closed}")
+    reopened = reopen_period(store, period)
+    progress(
+        f"Reopened {period}: its plan of {reopened['entries']} journal entries is superseded (kept "
+        f"in the store's history); the {reopened['in_netsuite']} in NetSuite stay there until "
+        f"you close {period} again (`revrec period close {period}`), which re-plans it from "
+        "current data, replaces its entries by external id and deletes those the new plan no "
+        "longer has."
+    )
+    return reopened

@@ -272,3 +272,29 @@ def test_jobs_schedule_and_sensor_say_what_they_do_and_who_owns_them():
     posting = defs.resolve_job_def("journal_posting_job")
     assert posting.partitions_def.name == ACCOUNTING_PERIOD
     assert posting.tags[POSTING_RUN_TAG[0]] == POSTING_RUN_TAG[1]
+
+
+def test_a_reopened_period_closed_again_gets_a_new_posting_run(flow, queued_instance):
+    """Reopen and re-close: the sensor fires for the new close (a new run key), and once that
+    run has settled the period it asks for nothing more."""
+    from revrec_pipeline.runner import reopen_period_now
+
+    sb, _dataset, store, _instance, _home = flow
+    instance = queued_instance
+    set_go_live(store, "2026-10")
+    sync(instance)
+    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
+    close_period(store, "2026-10")
+    _, (first,), _ = tick(instance, store)
+    assert launch(instance, first).success
+    assert tick(instance, store)[1] == []
+
+    reopen_period_now(store, "2026-10", instance=instance, progress=lambda message: None)
+    assert tick(instance, store)[1] == []  # reopened: nothing to post until it closes again
+    close_period(store, "2026-10")
+    _, (again,), _ = tick(instance, store)
+    assert again.partition_key == "2026-10"
+    assert again.run_key.startswith("2026-10-close-2-earlier-") and again.run_key != first.run_key
+    assert launch(instance, again).success
+    assert tick(instance, store)[1] == []
+    assert {p["status"] for p in postings(store, "2026-10")} == {"posted"}

@@ -91,8 +91,7 @@ def test_replan_is_refused_once_an_entry_is_posted(flow):
         replan(store, instance)
     assert str(refused.value).startswith(f"Cannot replan {PERIOD}: revrec-{PERIOD}-")
     assert str(refused.value).endswith(
-        "is in NetSuite; reopen the period instead (reopening is not available in this "
-        "version yet)."
+        f"is in NetSuite; reopen the period instead (`revrec period reopen {PERIOD}`)."
     )
     assert snapshot(store) == before
 
@@ -119,7 +118,7 @@ def test_replan_asks_netsuite_when_the_store_never_heard_back(flow):
         replan(store, instance)
     assert str(refused.value) == (
         f"Cannot replan {PERIOD}: {lost} is in NetSuite (journal {held['id']}); reopen the "
-        "period instead (reopening is not available in this version yet)."
+        f"period instead (`revrec period reopen {PERIOD}`)."
     )
     assert snapshot(store) == before
 

@@ -56,6 +56,11 @@ from revrec_pipeline.store.periods import (
     unsettled_periods,
 )
 from revrec_pipeline.store.profile import current_profile, read_profile
+from revrec_pipeline.store.reopen import (
+    settle_superseded,
+    superseded_postings,
+    unsettled_superseded,
+)
 
 GROUP = "journals"
 
@@ -289,10 +294,16 @@ def posted_journals(
         currency_ids = {
             row.symbol: str(row.id) for row in conn.execute(schema.netsuite_currency.select())
         }
+        superseded = unsettled_superseded(conn, period)
     todo = [(entry, state) for entry, state in plan if state["status"] != POSTED]
     context.log.info(f"{period}: {len(plan)} entries planned, {len(todo)} not yet posted.")
+    if superseded:
+        context.log.info(
+            f"{period} was reopened: {len(superseded)} entries of its superseded plan to replace "
+            "or delete in NetSuite."
+        )
     outcome = None
-    if todo:
+    if todo or superseded:
         client = netsuite.get_client(log=context.log.warning)
         try:
             outcome = post_period(
@@ -306,6 +317,9 @@ def posted_journals(
                 approved=netsuite.journal_approved,
                 record=partial(record_posting, db),
                 log=context.log,
+                superseded=superseded,
+                planned_ids=[entry.external_id for entry, _ in plan],
+                settle=partial(settle_superseded, db),
             )
         except PostingRefused as exc:
             raise dg.Failure(str(exc)) from None
@@ -315,16 +329,42 @@ def posted_journals(
                 f"approval ({', '.join(outcome.pending)}); they are not posted until approved there."
             )
         if outcome.failures:
+            what = "posted or removed" if superseded else "posted"
             raise dg.Failure(
                 description=(
-                    f"{len(outcome.failures)} of {len(todo)} journal entries for {period} were "
-                    "not posted; re-run to post the rest (nothing is duplicated): "
-                    + "; ".join(outcome.failures)
+                    f"{len(outcome.failures)} of {len(todo) + len(superseded)} journal entries "
+                    f"for {period} were not {what}; re-run to post the rest (nothing is "
+                    "duplicated): " + "; ".join(outcome.failures)
                 ),
             )
     with db.read() as conn:
         posted_plan = read_plan(conn, period)
-    return dg.MaterializeResult(metadata=posting_metadata(netsuite, period, posted_plan, outcome))
+    metadata = posting_metadata(netsuite, period, posted_plan, outcome)
+    history = superseded_postings(db, period)
+    if history:
+        metadata.update(superseded_metadata(history, outcome))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+SUPERSEDED_COLUMNS = [
+    integer("reopen", "reopen_id", "The reopen that superseded the entry."),
+    text("external_id", "external_id"),
+    text("status", "status", "Its posting status when the period was reopened."),
+    text("netsuite_id", "netsuite_id", "NetSuite internal id it had."),
+    text("currency", "currency"),
+    money("debit", "debit_cents"),
+    text("settled", "settled", "replaced (same external id in the new plan), deleted, absent."),
+]
+
+
+def superseded_metadata(history: list[dict], outcome) -> dict:
+    """What became of the entries of the period's superseded plans (its reopens)."""
+    frame = pd.DataFrame(history, columns=[c.source for c in SUPERSEDED_COLUMNS]).fillna("")
+    return {
+        "reopens": len({row["reopen_id"] for row in history}),
+        "superseded_deleted_now": len(outcome.deleted) if outcome else 0,
+        **table_entries("superseded", frame, SUPERSEDED_COLUMNS),
+    }
 
 
 def posting_metadata(netsuite: NetSuiteResource, period: str, plan, outcome) -> dict:

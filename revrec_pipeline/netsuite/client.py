@@ -284,6 +284,17 @@ class NetSuiteClient:
             )
         return internal_id
 
+    def delete_journal_entry(self, reference: str) -> bool:
+        """Delete a journal entry by internal id or `eid:<external id>` (NetSuite answers 204);
+        False when NetSuite holds no such entry (404)."""
+        try:
+            self.request("DELETE", f"{JOURNAL_PATH}/{quote(reference, safe=':')}")
+        except NetSuiteError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
     def get_journal_entry(self, reference: str) -> dict[str, Any] | None:
         """Read a journal entry by internal id or `eid:<external id>`, its `line` sublist
         expanded (without `expandSubResources` NetSuite returns the sublist as a link only);

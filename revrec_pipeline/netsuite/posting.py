@@ -7,7 +7,7 @@ verified=..., error=...)` and a logger with `info` and `warning`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,6 +33,7 @@ from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.settings import host_account_id
 
 Record = Callable[..., None]
+Settle = Callable[[int, str, str], None]  # (reopen id, external id, replaced|deleted|absent)
 
 
 class Log(Protocol):
@@ -50,6 +51,7 @@ class PostingOutcome:
     pending: list[str] = field(default_factory=list)  # external ids pending approval
     posted_now: int = 0
     written: int = 0
+    deleted: list[str] = field(default_factory=list)  # superseded entries deleted in NetSuite
 
 
 def refuse_disabled_segments(mapping: AccountMapping, profile: AccountProfile) -> None:
@@ -88,9 +90,14 @@ def post_period(
     approved: bool,
     record: Record,
     log: Log,
+    superseded: Sequence[dict[str, Any]] = (),
+    planned_ids: Collection[str] = (),
+    settle: Settle | None = None,
 ) -> PostingOutcome:
     """Post each entry of `todo` (entry, stored state) that NetSuite does not already hold as
-    planned. Refusals that need no journal request come first: nothing is read or written."""
+    planned; then, after a reopen, settle each `superseded` entry (a stored row of the old plan):
+    replaced when `planned_ids` (the new plan) has its external id, else deleted in NetSuite.
+    Refusals that need no journal request come first: nothing is read or written."""
     refuse_disabled_segments(mapping, profile)
     if profile.feature("multi_currency") is False:
         wrong = one_currency_problem([entry for entry, _ in todo], period, list(currency_ids))
@@ -98,6 +105,8 @@ def post_period(
             raise PostingRefused(wrong)
     posting = _PeriodPosting(client, profile, netsuite_posting_period(client, period), record, log)
     posting.post(todo, mapping, currency_ids, approved)
+    if superseded and settle is not None:
+        posting.remove_superseded(superseded, set(planned_ids), settle)
     return posting.outcome
 
 
@@ -205,6 +214,35 @@ class _PeriodPosting:
                 self.record_held(entry, held, "posted")
             except NetSuiteError as exc:
                 self.fail(entry, str(exc), netsuite_id)
+
+    def remove_superseded(self, superseded, planned_ids: set[str], settle: Settle) -> None:
+        """The old plan's entries after a reopen: one the new plan has (same external id) was
+        replaced by its upsert; any other still in NetSuite is deleted there."""
+        for row in superseded:
+            external_id = row["external_id"]
+            if external_id in planned_ids:
+                settle(row["reopen_id"], external_id, "replaced")
+                continue
+            try:
+                held = self.client.get_journal_entry(f"eid:{external_id}")
+                if held is None:
+                    settle(row["reopen_id"], external_id, "absent")
+                    continue
+                closed = closed_problem(self.netsuite_period)
+                if closed:
+                    raise PostingRefused(closed)
+                self.client.delete_journal_entry(str(held["id"]))
+            except NetSuiteError as exc:
+                self.outcome.failures.append(
+                    f"{external_id} (superseded by the reopen) could not be deleted: {exc}"
+                )
+                continue
+            settle(row["reopen_id"], external_id, "deleted")
+            self.outcome.deleted.append(external_id)
+            self.log.info(
+                f"{external_id} deleted in NetSuite (journal {held['id']}): the period's new "
+                "plan no longer has it."
+            )
 
 
 def entries_in_netsuite(client, external_ids: Sequence[str]) -> dict[str, str]:

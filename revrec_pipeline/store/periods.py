@@ -129,16 +129,25 @@ def latest_closes(conn: Connection) -> dict[str, int]:
 
 
 def unsettled_periods(conn: Connection) -> list[str]:
-    """Closed periods whose journals still need a posting run: no frozen plan yet, or an entry
-    still planned or failed. An entry pending approval is in NetSuite: settled here."""
+    """Closed periods whose journals still need a posting run: no frozen plan yet, an entry
+    still planned or failed, or an entry of a superseded plan (a reopen) not yet replaced or
+    deleted in NetSuite. An entry pending approval is in NetSuite: settled here."""
     plans = schema.journal_plan
     postings = schema.journal_posting
+    superseded = schema.superseded_journal_posting
     planned = set(conn.execute(select(plans.c.period)).scalars())
     open_work = set(
         conn.execute(
             select(postings.c.period)
             .where(postings.c.status.in_((PLANNED, FAILED)))
             .group_by(postings.c.period)
+        ).scalars()
+    )
+    open_work |= set(
+        conn.execute(
+            select(superseded.c.period)
+            .where(superseded.c.settled.is_(None))
+            .group_by(superseded.c.period)
         ).scalars()
     )
     return [p for p in closed_periods(conn) if p not in planned or p in open_work]

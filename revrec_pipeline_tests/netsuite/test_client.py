@@ -178,6 +178,12 @@ def test_journal_entry_upsert_by_external_id(sandbox):
         == 1
     )
 
+    # DELETE by internal id (204); a second delete finds nothing (404), which is not an error.
+    assert client.delete_journal_entry(first) is True
+    assert client.get_journal_entry("eid:revrec-2026-10-revenue-USD-1") is None
+    assert client.delete_journal_entry(first) is False
+    assert client.delete_journal_entry("eid:revrec-2026-10-revenue-USD-1") is False
+
 
 def test_resource_repr_never_shows_a_secret():
     from revrec_pipeline.netsuite.resource import NetSuiteResource
