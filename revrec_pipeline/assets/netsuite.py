@@ -68,6 +68,7 @@ def _transactions(context, netsuite, store, tran_type: str) -> dg.MaterializeRes
     extractor = _extractor(context, netsuite, store)
     result = extractor.extract_transactions(tran_type)
     extractor.extract_currencies(when_needed=True)
+    extractor.extract_subsidiaries(when_needed=True)
     db = store.get_store()
     return _result(result, db.count_documents(tran_type))
 

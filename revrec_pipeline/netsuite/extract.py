@@ -40,6 +40,7 @@ from revrec_pipeline.netsuite.queries import (
     currencies,
     deletions,
     explain,
+    subsidiaries,
 )
 from revrec_pipeline.netsuite.rows import (
     customer_row,
@@ -47,6 +48,7 @@ from revrec_pipeline.netsuite.rows import (
     is_true,
     item_row,
     line_row,
+    subsidiary_row,
     to_local,
     to_utc_or_none,
 )
@@ -339,10 +341,11 @@ class Extractor:
             )
 
         run_started = utcnow()
+        profile = self.profile  # before the store transaction: discovery writes the store
         with self.store.write() as conn:
             watermark = self.store.lock_stream(conn, stream)
             result.previous_watermark = watermark
-            entities = EntityQueries(table_name, self._window_start(watermark))
+            entities = EntityQueries(table_name, self._window_start(watermark), profile)
             pending_deletions = self._start_deletions(conn, deleted_kind) if deleted_kind else None
             # Incremental windows over customers and items are small: one range, no size query.
             shards = [(0, ALL_IDS)] if watermark is not None else self._shards(entities.size())
@@ -395,4 +398,39 @@ class Extractor:
                     schema.netsuite_currency.insert(),
                     [{"id": int(r["id"]), "symbol": r["symbol"]} for r in rows],
                 )
+        return len(rows)
+
+    def _subsidiaries_needed(self) -> bool:
+        """OneWorld only: no subsidiary known yet, or a stored document or customer names one
+        the store does not know."""
+        if not self.profile.feature("oneworld"):
+            return False
+        known = schema.netsuite_subsidiary
+        with self.store.read() as conn:
+            if not conn.execute(select(func.count()).select_from(known)).scalar_one():
+                return True
+            for table in (schema.netsuite_transaction, schema.netsuite_customer):
+                unknown = conn.execute(
+                    select(table.c.id)
+                    .where(table.c.subsidiary.is_not(None))
+                    .where(table.c.subsidiary.not_in(select(known.c.id)))
+                    .limit(1)
+                ).first()
+                if unknown is not None:
+                    return True
+        return False
+
+    def extract_subsidiaries(self, when_needed: bool = False) -> int:
+        """OneWorld: refresh the subsidiary table (id, name, base currency, parent,
+        elimination, inactive); with `when_needed`, only when the store lacks one it needs.
+        Without OneWorld there is no such table: nothing is asked."""
+        if not self.profile.feature("oneworld"):
+            return 0
+        if when_needed and not self._subsidiaries_needed():
+            return 0
+        rows = [subsidiary_row(r) for r in self._rows(subsidiaries())]
+        with self.store.write() as conn:
+            conn.execute(delete(schema.netsuite_subsidiary))
+            if rows:
+                conn.execute(schema.netsuite_subsidiary.insert(), rows)
         return len(rows)

@@ -25,7 +25,7 @@ FEATURE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "departments": (("transactionline", "department"),),
     "classes": (("transactionline", "class"),),
     "locations": (("transactionline", "location"),),
-    "oneworld": (("transactionline", "subsidiary"),),
+    "oneworld": (("transactionline", "subsidiary"), ("customer", "subsidiary")),
     "multi_currency": (("transaction", "currency"), ("transaction", "exchangerate")),
     "revenue_recognition": (
         ("transactionline", "revrecstartdate"),

@@ -42,6 +42,7 @@ ALL_IDS = 10**15  # above any NetSuite internal id
 
 # Query aliases → tables, so a field in a message can be told apart by feature.
 ALIASES = {"t": "transaction", "tl": "transactionline", "ml": "transactionline"}
+SUBSIDIARY_COLUMNS = ("id", "name", "currency", "parent", "iselimination", "isinactive")
 _FIELD_RE = re.compile(r"\b([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\b")
 _LITERAL_RE = re.compile(r"'(?:[^']|'')*'")
 _FEATURE_OF = {f"{t}.{c}": name for name, cols in FEATURE_COLUMNS.items() for t, c in cols}
@@ -168,6 +169,8 @@ class DocumentQueries:
         columns += [
             f"t.{c}" for c in ("currency", "exchangerate") if self.profile.has("transaction", c)
         ]
+        if self.profile.has("transactionline", "subsidiary"):  # OneWorld: the mainline's
+            columns.append("ml.subsidiary")
         columns += [
             _datetime("t.lastmodifieddate", "lastmodifieddate"),
             "ml.createdfrom",
@@ -281,6 +284,13 @@ ENTITY_STREAMS = {"customer": "customers", "item": "items"}
 class EntityQueries:
     table: str  # customer / item
     start: str | None
+    profile: AccountProfile | None = None
+
+    def _columns(self) -> list[str]:
+        columns = list(ENTITY_COLUMNS[self.table])
+        if self.profile is not None and self.profile.has(self.table, "subsidiary"):
+            columns.append("subsidiary")  # OneWorld: the customer's primary subsidiary
+        return columns
 
     @property
     def stream(self) -> str:
@@ -303,7 +313,7 @@ class EntityQueries:
     def rows(self) -> Query:
         """Params: the shard's upper id, then the keyset."""
         t = self.table
-        columns = ", ".join(f"{t}.{c}" for c in ENTITY_COLUMNS[t])
+        columns = ", ".join(f"{t}.{c}" for c in self._columns())
         return Query(
             self.stream,
             self.table,
@@ -336,12 +346,18 @@ def currencies() -> Query:
     return Query("currencies", "currency", "SELECT currency.id, currency.symbol FROM currency")
 
 
+def subsidiaries() -> Query:
+    """OneWorld only: the `subsidiary` table does not exist in SuiteQL without it."""
+    columns = ", ".join(f"subsidiary.{c}" for c in SUBSIDIARY_COLUMNS)
+    return Query("subsidiaries", "subsidiary", f"SELECT {columns} FROM subsidiary")
+
+
 def rehearsal(profile: AccountProfile, start: str) -> list[tuple[Query, list]]:
     """Every query a sync sends, with parameters for a tiny run (a window from `start`, an id
     list of one): what `revrec connect` runs so a field problem shows there, not at 06:00."""
     out: list[tuple[Query, list]] = []
     for table in ENTITY_COLUMNS:
-        for entities in (EntityQueries(table, None), EntityQueries(table, start)):
+        for entities in (EntityQueries(table, None, profile), EntityQueries(table, start, profile)):
             out += [(entities.size(), []), (entities.rows(), [ALL_IDS, 0])]
     for tran_type in STREAMS:
         documents = DocumentQueries(profile, tran_type, start)
@@ -355,6 +371,8 @@ def rehearsal(profile: AccountProfile, start: str) -> list[tuple[Query, list]]:
             (deletions(tran_type, start), [0]),
         ]
     out += [(deletions("customer", start), [0]), (currencies(), [])]
+    if profile.feature("oneworld"):
+        out.append((subsidiaries(), []))
     return out
 
 

@@ -63,6 +63,7 @@ def header_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         "entity": int(row["entity"]),
         "status": row.get("status"),
         "currency": to_int(row.get("currency")),  # absent without Multiple Currencies
+        "subsidiary": to_int(row.get("subsidiary")),  # the mainline's; absent without OneWorld
         "exchangerate": to_decimal(row.get("exchangerate")),
         "createdfrom": to_int(row.get("createdfrom")),  # from the mainline row
         "approvalstatus": row.get("approvalstatus"),
@@ -107,6 +108,7 @@ def customer_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         "firstname": row.get("firstname"),
         "lastname": row.get("lastname"),
         "externalid": row.get("externalid"),
+        "subsidiary": to_int(row.get("subsidiary")),  # primary subsidiary; OneWorld only
         "last_modified_at": to_utc(row["lastmodifieddate"], zone),
     }
 
@@ -118,4 +120,15 @@ def item_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         "displayname": row.get("displayname"),
         "itemtype": row.get("itemtype"),
         "last_modified_at": to_utc(row["lastmodifieddate"], zone),
+    }
+
+
+def subsidiary_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": int(row["id"]),
+        "name": row.get("name"),
+        "currency": to_int(row.get("currency")),
+        "parent": to_int(row.get("parent")),
+        "is_elimination": is_true(row.get("iselimination")),
+        "is_inactive": is_true(row.get("isinactive")),
     }

@@ -49,6 +49,7 @@ _REVISION_TABLES = {
     "0003": {"journal_plan"},
     "0004": {"netsuite_account_profile"},
     "0005": {"period_reopen", "gl_tieout"},
+    "0006": {"netsuite_subsidiary"},
 }
 
 

@@ -42,6 +42,7 @@ netsuite_customer = Table(
     Column("firstname", String(255)),
     Column("lastname", String(255)),
     Column("externalid", String(255)),
+    Column("subsidiary", BigInteger),  # primary subsidiary (OneWorld; NULL without it)
     Column("last_modified_at", DateTime, nullable=False),
 )
 
@@ -62,6 +63,18 @@ netsuite_currency = Table(
     Column("symbol", String(16), nullable=False),
 )
 
+# OneWorld only: NetSuite's `subsidiary` table (SPEC §12).
+netsuite_subsidiary = Table(
+    "netsuite_subsidiary",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(255)),
+    Column("currency", BigInteger),  # base currency id
+    Column("parent", BigInteger),
+    Column("is_elimination", Boolean, nullable=False, default=False),
+    Column("is_inactive", Boolean, nullable=False, default=False),
+)
+
 netsuite_transaction = Table(
     "netsuite_transaction",
     metadata,
@@ -72,6 +85,7 @@ netsuite_transaction = Table(
     Column("entity", BigInteger, nullable=False),
     Column("status", String(8)),
     Column("currency", BigInteger),
+    Column("subsidiary", BigInteger),  # the mainline's (OneWorld; NULL without it)
     Column("exchangerate", Numeric(24, 12)),
     Column("createdfrom", BigInteger),
     Column("approvalstatus", String(8)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -104,11 +105,15 @@ def test_first_revision_with_data_upgrades_without_loss(database_url):
     before = rows_as_at_0001()
     assert store.upgrade() == ("0001", head_revision())
     after = rows_as_at_0001()
-    # Revision 0004 resets the document streams' watermarks: the next sync re-reads every
-    # document so that each stored line gets its billing-line verdict. Nothing else changes.
-    assert [r["stream"] for r in after["sync_state"]] == ["customers"]
-    before["sync_state"] = [r for r in before["sync_state"] if r["stream"] == "customers"]
-    assert {t: [{k: row[k] for k in before[t][0]} for row in after[t]] for t in tables} == before
+    # Revision 0004 resets the document streams' watermarks (the next sync re-reads every
+    # document so that each stored line gets its billing-line verdict) and 0006 the customers'
+    # too, the account's features being unknown (each needs its OneWorld subsidiary). Nothing
+    # else changes.
+    assert after["sync_state"] == []
+    before["sync_state"] = []
+    assert {
+        t: [{k: row[k] for k in before[t][0]} for row in after[t]] for t in tables if before[t]
+    } == {t: rows for t, rows in before.items() if rows}
     # The audit columns added later default as the old behaviour had it: billed, not COGS.
     line = after["netsuite_transaction_line"][0]
     assert (line["is_billing_line"], line["iscogs"], line["itemtype"]) in (
@@ -136,3 +141,30 @@ def test_a_store_made_before_migrations_is_adopted(database_url):
     assert store.revision() is None
     assert store.upgrade() == (None, head_revision())
     assert store.snapshot("crm_customer") == [("C1", "Acme")]
+
+
+@pytest.mark.parametrize("oneworld", [False, True])
+def test_subsidiaries_revision_resets_the_streams_only_where_oneworld_may_be_on(
+    database_url, oneworld
+):
+    """0006: a OneWorld account's documents and customers are re-read for their subsidiary;
+    an account known to lack OneWorld keeps its watermarks (nothing new to read)."""
+    from revrec_pipeline.netsuite.profile import AccountProfile
+
+    store = RevRecStore(database_url)
+    assert store.upgrade("0005") == (None, "0005")
+    streams = ("customers", "items", "transactions:CustInvc", "transactions:CustCred")
+    stamp = datetime(2026, 1, 5)
+    with store.write() as conn:
+        conn.execute(
+            schema.sync_state.insert(),
+            [{"stream": s, "watermark_at": stamp, "updated_at": stamp} for s in streams],
+        )
+        profile = AccountProfile("1234567", {"oneworld": oneworld})
+        conn.execute(
+            schema.netsuite_account_profile.insert().values(
+                account_id="1234567", profile=profile.to_json(), discovered_at=stamp
+            )
+        )
+    assert store.upgrade() == ("0005", head_revision())
+    assert sorted(store.watermarks()) == (["items"] if oneworld else sorted(streams))
