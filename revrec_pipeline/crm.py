@@ -32,6 +32,7 @@ SALES_ORDER_COLUMNS = (
     "currency",
     "recognition",
 )
+OPTIONAL_SALES_ORDER_COLUMNS = ("subsidiary",)  # OneWorld (SPEC §12)
 RECOGNITION_METHODS = ("ratable", "point_in_time")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 # Plain decimal amounts: no exponent, no "_" separators, no non-ASCII digits.
@@ -55,6 +56,8 @@ class SalesOrderLine:
     amount: Decimal
     currency: str
     recognition: str
+    # NetSuite subsidiary internal id (OneWorld); None: the matched customer's primary one.
+    subsidiary: int | None = None
 
 
 class CrmFileError(ValueError):
@@ -147,9 +150,45 @@ def read_customers(path: Path, problems: list[str]) -> list[CrmCustomer]:
     return list(customers.values())
 
 
+def _parse_subsidiary(
+    value: str, where: str, subsidiaries: dict[int, bool], problems: list[str]
+) -> int | None:
+    """An optional NetSuite subsidiary internal id that the synced subsidiary table knows and
+    that is no elimination subsidiary (`subsidiaries`: id → is elimination)."""
+    if not value:
+        return None
+    if not value.isdigit():
+        problems.append(
+            f"{where}, column subsidiary: {value!r} is not a NetSuite subsidiary internal id "
+            "(a whole number), or leave it empty for the customer's primary subsidiary."
+        )
+        return None
+    subsidiary = int(value)
+    if subsidiary not in subsidiaries:
+        known = ", ".join(str(s) for s in sorted(subsidiaries)) or "none yet (run `revrec sync`)"
+        problems.append(
+            f"{where}, column subsidiary: {subsidiary} is not a subsidiary of the NetSuite "
+            f"account (known: {known})."
+        )
+        return None
+    if subsidiaries[subsidiary]:
+        problems.append(
+            f"{where}, column subsidiary: {subsidiary} is an elimination subsidiary, which "
+            "takes no sales; name the selling subsidiary."
+        )
+        return None
+    return subsidiary
+
+
 def read_sales_orders(
-    path: Path, known_customers: set[str], problems: list[str]
+    path: Path,
+    known_customers: set[str],
+    problems: list[str],
+    subsidiaries: dict[int, bool] | None = None,
 ) -> list[SalesOrderLine]:
+    """`subsidiaries`: the NetSuite subsidiaries (id → is elimination) an optional
+    `subsidiary` column may name."""
+    subsidiaries = subsidiaries or {}
     lines: dict[tuple[str, str], SalesOrderLine] = {}
     first_row: dict[tuple[str, str], int] = {}
     for number, row in _rows(path, SALES_ORDER_COLUMNS, problems):
@@ -180,6 +219,7 @@ def read_sales_orders(
                 f"{where}, column recognition: {row['recognition']!r} is not one of "
                 f"{', '.join(RECOGNITION_METHODS)}."
             )
+        subsidiary = _parse_subsidiary(row.get("subsidiary", ""), where, subsidiaries, problems)
         key = (row["order_number"], row["order_item_number"])
         if key in first_row:
             problems.append(
@@ -199,6 +239,7 @@ def read_sales_orders(
                 amount,
                 currency,
                 row["recognition"],
+                subsidiary,
             )
     return list(lines.values())
 
@@ -210,7 +251,11 @@ def import_crm_files(
     problems: list[str] = []
     customers = read_customers(customers_csv, problems) if customers_csv else []
     known = {c.customer_id for c in customers} | stored_customer_ids(store)
-    orders = read_sales_orders(sales_orders_csv, known, problems) if sales_orders_csv else []
+    orders = (
+        read_sales_orders(sales_orders_csv, known, problems, stored_subsidiaries(store))
+        if sales_orders_csv
+        else []
+    )
     if problems:
         raise CrmFileError(problems)
     with store.write() as conn:
@@ -221,6 +266,15 @@ def import_crm_files(
 def stored_customer_ids(store: RevRecStore) -> set[str]:
     with store.read() as conn:
         return set(conn.execute(select(schema.crm_customer.c.customer_id)).scalars())
+
+
+def stored_subsidiaries(store: RevRecStore) -> dict[int, bool]:
+    """The synced NetSuite subsidiaries: id → is an elimination subsidiary (OneWorld only)."""
+    table = schema.netsuite_subsidiary
+    with store.read() as conn:
+        return {
+            int(i): bool(e) for i, e in conn.execute(select(table.c.id, table.c.is_elimination))
+        }
 
 
 def upsert_crm(conn, customers: Iterable[CrmCustomer], orders: Iterable[SalesOrderLine]) -> None:
@@ -240,6 +294,7 @@ def upsert_crm(conn, customers: Iterable[CrmCustomer], orders: Iterable[SalesOrd
                 "amount_cents": int(o.amount * 100),
                 "currency": o.currency,
                 "recognition": o.recognition,
+                "subsidiary": o.subsidiary,
             }
             for o in orders
         ],

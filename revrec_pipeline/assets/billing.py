@@ -316,6 +316,7 @@ def invoice_tables(
                 inputs.currencies,
                 matches,
                 invoice_settings.exclusion(),
+                inputs.subsidiaries,
             )
         except BillingInputError as exc:
             raise dg.Failure(str(exc)) from None

@@ -46,6 +46,9 @@ LINE_COLUMNS = [
     "service_start_date",
     "service_end_date",
     "status",
+    # OneWorld (SPEC §12): the document's subsidiary; empty in an account without it.
+    "subsidiary_id",
+    "subsidiary_name",
 ]
 BILLING_COLUMNS = [c for c in LINE_COLUMNS if c not in ("item_id",)]
 PENDING_COLUMNS = [*BILLING_COLUMNS, "reason", "suggestion"]
@@ -105,6 +108,22 @@ def product_table(items: pd.DataFrame, excluded: set[int]) -> pd.DataFrame:
     return product.sort_values("product_code", kind="stable").reset_index(drop=True)
 
 
+def _subsidiary_columns(frame: pd.DataFrame, subsidiaries: pd.DataFrame | None) -> dict:
+    """Each line's document subsidiary (id and name); empty without OneWorld."""
+    ids = (
+        frame["subsidiary"].astype("Int64")
+        if "subsidiary" in frame
+        else pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    )
+    names = {}
+    if subsidiaries is not None and len(subsidiaries):
+        names = dict(zip(subsidiaries["id"].astype(int), subsidiaries["name"], strict=True))
+    return {
+        "subsidiary_id": ids,
+        "subsidiary_name": [None if pd.isna(i) else names.get(int(i)) for i in ids],
+    }
+
+
 def classify_lines(
     headers: pd.DataFrame,
     lines: pd.DataFrame,
@@ -112,6 +131,7 @@ def classify_lines(
     currencies: pd.DataFrame,
     matches: pd.DataFrame,
     exclude: ExcludeProducts | None = None,
+    subsidiaries: pd.DataFrame | None = None,
 ) -> InvoiceLines:
     """Join lines to their documents, items and customers, and sort each into its place.
 
@@ -120,6 +140,7 @@ def classify_lines(
     lines: transaction_id, line_id, item, quantity, foreign_amount_cents, revrec_start_date,
            revrec_end_date, is_billing_line (lines where it is false are counted nowhere)
     items: id, itemid, displayname, itemtype; currencies: id, symbol; matches: match_customers()
+    subsidiaries (OneWorld): id, name; headers then carry `subsidiary` (the mainline's)
     """
     excluded_ids = excluded_item_ids(items, exclude)
     lines = lines[lines["is_billing_line"].astype(bool)]
@@ -171,6 +192,7 @@ def classify_lines(
                 STATUSES.get((t, s), s or "")
                 for t, s in zip(frame["type"], frame["status"], strict=True)
             ],
+            **_subsidiary_columns(frame, subsidiaries),
         }
     )
     is_excluded = frame["item"].isin(excluded_ids).to_numpy()

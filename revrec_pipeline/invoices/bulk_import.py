@@ -32,6 +32,8 @@ REQUIRED = {
     "Document Type",
 }
 DOCUMENT_TYPES = {"Invoice", "Credit Memo"}
+# Columns a workbook written before they existed lacks (OneWorld subsidiary, SPEC §12).
+OPTIONAL = {"Subsidiary ID", "Subsidiary"}
 
 
 class WorkbookError(ValueError):
@@ -116,7 +118,9 @@ def read_billing_schedule(path: Path) -> pd.DataFrame:
         for name in billing_sheets:
             rows = workbook[name].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-            missing = [c.header for c in columns if c.header not in header]
+            missing = [
+                c.header for c in columns if c.header not in header and c.header not in OPTIONAL
+            ]
             if missing:
                 problems.append(f"sheet {name}: missing column(s) {', '.join(missing)}.")
             # The cells of the columns that are there are still checked: every problem at once.

@@ -1,4 +1,5 @@
-"""Invoice reconciliation (SPEC §6): per period and customer, and per period,
+"""Invoice reconciliation (SPEC §6, §12): per period, subsidiary, customer and currency, and
+per period, subsidiary and currency,
 
     NetSuite Amount = RevRec Amount + Pending Amount + Excluded Amount + Difference
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-KEY = ["period", "netsuite_customer_id", "currency"]
+KEY = ["period", "subsidiary_id", "netsuite_customer_id", "currency"]
+NO_SUBSIDIARY = -1  # the key of lines without one (an account without OneWorld)
 AMOUNTS = ["netsuite_cents", "revrec_cents", "pending_cents", "excluded_cents", "difference_cents"]
 DETAIL_COLUMNS = [
     "period",
@@ -19,14 +21,49 @@ DETAIL_COLUMNS = [
     "currency",
     *AMOUNTS,
     "status",
+    "subsidiary_id",
+    "subsidiary_name",
 ]
-SUMMARY_COLUMNS = ["period", "currency", *AMOUNTS, "customers", "status"]
+SUMMARY_COLUMNS = [
+    "period",
+    "currency",
+    *AMOUNTS,
+    "customers",
+    "status",
+    "subsidiary_id",
+    "subsidiary_name",
+]
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = frame.reindex(columns=[*KEY, "amount_cents"])
+    columns["subsidiary_id"] = columns["subsidiary_id"].astype("Int64").fillna(NO_SUBSIDIARY)
+    return columns
 
 
 def _sum(frame: pd.DataFrame, name: str) -> pd.Series:
     # dropna=False: a line with a missing key (say, an unknown currency) must still be counted.
-    columns = frame.reindex(columns=[*KEY, "amount_cents"])
-    return columns.groupby(KEY, dropna=False)["amount_cents"].sum().rename(name)
+    return _keyed(frame).groupby(KEY, dropna=False)["amount_cents"].sum().rename(name)
+
+
+def _subsidiary_names(*frames: pd.DataFrame) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for frame in frames:
+        if "subsidiary_name" not in frame:
+            continue
+        for sub, name in zip(frame["subsidiary_id"], frame["subsidiary_name"], strict=True):
+            if not pd.isna(sub) and isinstance(name, str):
+                names.setdefault(int(sub), name)
+    return names
+
+
+def _subsidiary_output(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
+    ids = frame["subsidiary_id"].astype("Int64")
+    frame["subsidiary_id"] = ids.mask(ids == NO_SUBSIDIARY)
+    frame["subsidiary_name"] = [
+        None if pd.isna(i) else names.get(int(i)) for i in frame["subsidiary_id"]
+    ]
+    return frame
 
 
 def recon_details(all_lines: pd.DataFrame, revrec_lines: pd.DataFrame) -> pd.DataFrame:
@@ -67,17 +104,23 @@ def recon_details(all_lines: pd.DataFrame, revrec_lines: pd.DataFrame) -> pd.Dat
     )
     details["customer_id"] = details["netsuite_customer_id"].map(names["customer_id"])
     details["status"] = details["difference_cents"].map(lambda d: "OK" if d == 0 else "DIFFERENCE")
-    return details[DETAIL_COLUMNS].sort_values(KEY, kind="stable").reset_index(drop=True)
+    details = details.sort_values(KEY, kind="stable").reset_index(drop=True)
+    details = _subsidiary_output(details, _subsidiary_names(all_lines, revrec_lines))
+    return details[DETAIL_COLUMNS]
 
 
 def recon_summary(details: pd.DataFrame) -> pd.DataFrame:
     if details.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    grouped = details.groupby(["period", "currency"], dropna=False)
+    keyed = details.assign(
+        subsidiary_id=details["subsidiary_id"].astype("Int64").fillna(NO_SUBSIDIARY)
+    )
+    grouped = keyed.groupby(["period", "subsidiary_id", "currency"], dropna=False)
     summary = grouped[AMOUNTS].sum().astype("int64")
     summary["customers"] = grouped.size()
     summary = summary.reset_index()
     summary["status"] = summary["difference_cents"].map(lambda d: "OK" if d == 0 else "DIFFERENCE")
+    summary = _subsidiary_output(summary, _subsidiary_names(details))
     return summary[SUMMARY_COLUMNS]
 
 

@@ -54,7 +54,11 @@ _BILLING = [
     Column("Status", "status"),
     Column("NetSuite Customer ID", "netsuite_customer_id", INTEGER),
     Column("NetSuite Customer Name", "netsuite_customer_name"),
+    # OneWorld (SPEC §12); empty in an account without subsidiaries.
+    Column("Subsidiary ID", "subsidiary_id", INTEGER),
+    Column("Subsidiary", "subsidiary_name"),
 ]
+_SUBSIDIARY = _BILLING[-2:]
 _AMOUNTS = [
     Column("NetSuite Amount", "netsuite_cents", AMOUNT),
     Column("RevRec Amount", "revrec_cents", AMOUNT),
@@ -84,6 +88,7 @@ TABS: dict[str, list[Column]] = {
         Column("Currency", "currency"),
         *_AMOUNTS,
         Column("Status", "status"),
+        *_SUBSIDIARY,
     ],
     RECON_SUMMARY_TAB: [
         Column("Period", "period"),
@@ -91,6 +96,7 @@ TABS: dict[str, list[Column]] = {
         *_AMOUNTS,
         Column("Customers", "customers", INTEGER),
         Column("Status", "status"),
+        *_SUBSIDIARY,
     ],
 }
 OPTIONAL_TABS = {PENDING_TAB}  # written only when it has rows
@@ -104,7 +110,12 @@ def sheet_names(tab: str, rows: int, row_limit: int = EXCEL_MAX_ROWS) -> list[st
 
 
 def _cell(value, kind: str):
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    if (
+        value is None
+        or (isinstance(value, float) and value != value)
+        or value is pd.NaT
+        or value is pd.NA
+    ):
         return None
     if kind == AMOUNT:
         return int(value) / 100

@@ -32,6 +32,7 @@ class InvoiceInputs:
     currencies: pd.DataFrame
     netsuite_customers: pd.DataFrame
     crm_customers: pd.DataFrame
+    subsidiaries: pd.DataFrame  # OneWorld: id, name (empty without it)
 
 
 def read_invoice_inputs(conn: Connection) -> InvoiceInputs:
@@ -39,7 +40,7 @@ def read_invoice_inputs(conn: Connection) -> InvoiceInputs:
         headers=_frame(
             conn,
             schema.netsuite_transaction,
-            ["id", "type", "tranid", "trandate", "entity", "status", "currency"],
+            ["id", "type", "tranid", "trandate", "entity", "status", "currency", "subsidiary"],
         ),
         lines=_frame(
             conn,
@@ -63,6 +64,7 @@ def read_invoice_inputs(conn: Connection) -> InvoiceInputs:
             ["id", "companyname", "isperson", "firstname", "lastname", "entityid", "externalid"],
         ),
         crm_customers=_frame(conn, schema.crm_customer),
+        subsidiaries=_frame(conn, schema.netsuite_subsidiary, ["id", "name"]),
     )
 
 
@@ -96,6 +98,8 @@ def load_billing_schedule(conn: Connection, billing: pd.DataFrame, source: str) 
         row["netsuite_id"], row["line_id"] = int(row["netsuite_id"]), int(row["line_id"])
         row["netsuite_customer_id"] = int(row["netsuite_customer_id"])
         row["amount_cents"] = int(row["amount_cents"])
+        if row.get("subsidiary_id") is not None:
+            row["subsidiary_id"] = int(row["subsidiary_id"])
     upsert(conn, table, rows)
     return LoadResult(upserted=len(rows), deleted=len(gone))
 

@@ -163,6 +163,7 @@ crm_sales_order_line = Table(
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("recognition", String(16), nullable=False),
+    Column("subsidiary", BigInteger),  # OneWorld; NULL: the matched customer's primary one
 )
 
 # -- invoice flow (SPEC §6) ----------------------------------------------------------------------
@@ -189,6 +190,8 @@ billing_schedule_line = Table(
     Column("service_start_date", Date),
     Column("service_end_date", Date),
     Column("status", String(32)),
+    Column("subsidiary_id", BigInteger),  # the document's (OneWorld; NULL without it)
+    Column("subsidiary_name", String(255)),
     Column("source", String(16), nullable=False),  # sync / import-bulk
     Column("loaded_at", DateTime, nullable=False),
     Index("ix_billing_schedule_line_customer_period", "customer_id", "period"),

@@ -138,6 +138,7 @@ def classify(
         frames["currencies"],
         matches,
         exclude_products,
+        frames.get("subsidiaries"),
     )
 
 

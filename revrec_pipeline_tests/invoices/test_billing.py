@@ -39,6 +39,8 @@ def test_billing_schedule_rows_exactly():
         "customer_id": "C1",
         "customer_name": "ACME  inc",
         "currency": "USD",
+        "subsidiary_id": None,  # no OneWorld here
+        "subsidiary_name": None,
     }
     jane = {
         "netsuite_customer_id": 3,
@@ -46,6 +48,8 @@ def test_billing_schedule_rows_exactly():
         "customer_id": "C3",
         "customer_name": "Jane Doe",
         "currency": "USD",
+        "subsidiary_id": None,
+        "subsidiary_name": None,
     }
     assert result.billing_schedule.to_dict("records") == [
         {

@@ -219,7 +219,7 @@ def test_import_bulk_loads_all_rows_and_records_the_job(store, tmp_path):
         (200, 1, -2500),
         (201, 1, -1200),
     ]
-    assert all(r[18] == "import-bulk" for r in rows)
+    assert all(r[-2] == "import-bulk" for r in rows)  # source, then loaded_at: the last two
     with store.read() as conn:
         stored = read_loaded_billing(conn)
     assert sorted(stored["amount_cents"].tolist()) == [-2500, -1200, -1000, 10000, 30000]
@@ -408,3 +408,44 @@ def test_import_bulk_reads_dataframe_types_the_store_accepts(tmp_path):
     assert isinstance(row["quantity"], Decimal)
     assert read["netsuite_id"].dtype == "int64"
     assert pd.isna(read.iloc[1]["quantity"])
+
+
+def test_the_subsidiary_round_trips_and_a_workbook_without_it_still_loads(tmp_path):
+    """OneWorld (SPEC §12): the BillingSchedule's subsidiary columns are read back; a workbook
+    written before they existed (no such columns) loads with the subsidiary empty."""
+    headers = sample_headers().assign(subsidiary=[1, 3, 1, 3, 1])
+    subsidiaries = pd.DataFrame({"id": [1, 3], "name": ["Parent Inc", "UK Ltd"]})
+    oneworld = classify(exclude("Name", "HW-1"), headers=headers, subsidiaries=subsidiaries)
+    path = tmp_path / "oneworld.xlsx"
+    write_workbook(path, workbook_frames(oneworld))
+    read = read_billing_schedule(path)
+    expected = oneworld.billing_schedule
+    assert list(
+        zip(read["netsuite_id"], read["subsidiary_id"], read["subsidiary_name"], strict=True)
+    ) == list(
+        zip(
+            expected["netsuite_id"],
+            expected["subsidiary_id"],
+            expected["subsidiary_name"],
+            strict=True,
+        )
+    )
+    assert set(read["subsidiary_name"]) == {"Parent Inc", "UK Ltd"}
+
+    def drop_subsidiary_columns(workbook):
+        ws = workbook["BillingSchedule"]
+        ws.delete_cols(cell(ws, 1, "Subsidiary ID").column, 2)
+
+    older = edit(write(tmp_path / "older.xlsx"), drop_subsidiary_columns)
+    assert "Subsidiary ID" not in [
+        c.value for c in openpyxl.load_workbook(older)["BillingSchedule"][1]
+    ]
+    loaded = read_billing_schedule(older)
+    assert len(loaded) == len(result().billing_schedule)
+    assert loaded["subsidiary_id"].isna().all()
+
+
+def sample_headers() -> pd.DataFrame:
+    from revrec_pipeline_tests.invoices import sample
+
+    return sample.headers()

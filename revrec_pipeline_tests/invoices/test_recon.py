@@ -46,6 +46,8 @@ def detail(period, ns_id, name, crm_id, currency, netsuite, rr, pending, exclude
         "excluded_cents": excluded,
         "difference_cents": diff,
         "status": "OK" if diff == 0 else "DIFFERENCE",
+        "subsidiary_id": None,  # no OneWorld in this data
+        "subsidiary_name": None,
     }
 
 
@@ -60,6 +62,8 @@ def summary(period, currency, netsuite, rr, pending, excluded, diff, customers):
         "difference_cents": diff,
         "customers": customers,
         "status": "OK" if diff == 0 else "DIFFERENCE",
+        "subsidiary_id": None,
+        "subsidiary_name": None,
     }
 
 
@@ -227,3 +231,47 @@ def test_empty_inputs_give_empty_frames_with_the_right_columns():
         assert describe_differences(details) == (
             "Every period and customer reconciles (difference 0)."
         )
+
+
+def test_oneworld_recon_is_per_period_subsidiary_customer_and_currency():
+    """SPEC §12: the same customer billed from two subsidiaries reconciles per subsidiary,
+    each row naming it; the summary too."""
+    oneworld_headers = sample.headers().assign(subsidiary=[1, 1, 1, 3, 1])
+    subsidiaries = pd.DataFrame({"id": [1, 3], "name": ["Parent Inc", "UK Ltd"]})
+    result = classify(exclude("Name", "HW-1"), headers=oneworld_headers, subsidiaries=subsidiaries)
+    billing = result.billing_schedule
+    assert set(
+        zip(
+            billing["netsuite_id"],
+            billing["subsidiary_id"],
+            billing["subsidiary_name"],
+            strict=True,
+        )
+    ) == {
+        (100, 1, "Parent Inc"),
+        (102, 1, "Parent Inc"),
+        (200, 3, "UK Ltd"),
+        (201, 1, "Parent Inc"),
+    }
+    details = recon_details(result.all_lines, revrec(result))
+    acme_january = details[
+        (details["period"] == "2026-01") & (details["netsuite_customer_id"] == 1)
+    ]
+    # Acme's January: the invoice (10000 - 1000 + 5000 excluded) in the parent, the credit
+    # memo (-2500) in the UK subsidiary: one row each.
+    assert acme_january[["subsidiary_id", "subsidiary_name", "netsuite_cents"]].to_dict(
+        "records"
+    ) == [
+        {"subsidiary_id": 1, "subsidiary_name": "Parent Inc", "netsuite_cents": 14000},
+        {"subsidiary_id": 3, "subsidiary_name": "UK Ltd", "netsuite_cents": -2500},
+    ]
+    assert (details["difference_cents"] == 0).all()
+    totals = recon_summary(details)
+    january = totals[totals["period"] == "2026-01"]
+    assert january[["subsidiary_id", "currency", "netsuite_cents", "customers"]].to_dict(
+        "records"
+    ) == [
+        {"subsidiary_id": 1, "currency": "USD", "netsuite_cents": 44000, "customers": 2},
+        {"subsidiary_id": 3, "currency": "USD", "netsuite_cents": -2500, "customers": 1},
+    ]
+    assert totals["netsuite_cents"].sum() == details["netsuite_cents"].sum()

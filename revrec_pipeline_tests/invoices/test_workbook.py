@@ -42,6 +42,8 @@ BILLING_HEADER = [
     "Status",
     "NetSuite Customer ID",
     "NetSuite Customer Name",
+    "Subsidiary ID",  # OneWorld; empty in this account without it
+    "Subsidiary",
 ]
 REASON = "Customer name matches no CRM customer"
 
@@ -121,7 +123,7 @@ def test_header_row_frozen_on_every_tab(written):
     for ws in workbook:
         assert ws.freeze_panes == "A2", ws.title
         assert all(cell.font.b for cell in ws[1]), ws.title
-    assert workbook["BillingSchedule"].auto_filter.ref == "A1:R1"
+    assert workbook["BillingSchedule"].auto_filter.ref == "A1:T1"
 
 
 def test_billing_tab_headers_and_values(written):
@@ -147,6 +149,8 @@ def test_billing_tab_headers_and_values(written):
         "Open",
         1,
         "Acme Inc",
+        None,
+        None,
     ]
     # A discount line: no quantity, no service dates → empty cells.
     assert rows(ws)[2][10:15] == [None, -10, "USD", None, None]
@@ -217,6 +221,8 @@ def test_amounts_are_numbers_equal_to_cents_over_100(written):
             "Difference": 0,
             "Customers": 2,
             "Status": "OK",
+            "Subsidiary ID": None,
+            "Subsidiary": None,
         },
         {
             "Period": "2026-02",
@@ -228,6 +234,8 @@ def test_amounts_are_numbers_equal_to_cents_over_100(written):
             "Difference": 0,
             "Customers": 1,
             "Status": "OK",
+            "Subsidiary ID": None,
+            "Subsidiary": None,
         },
         {
             "Period": "2026-02",
@@ -239,6 +247,8 @@ def test_amounts_are_numbers_equal_to_cents_over_100(written):
             "Difference": 0,
             "Customers": 1,
             "Status": "OK",
+            "Subsidiary ID": None,
+            "Subsidiary": None,
         },
     ]
 
@@ -275,7 +285,7 @@ def test_column_widths_fit_the_text(written, tmp_path):
     workbook = openpyxl.load_workbook(path)
     pending = workbook["PendingData"]
     pending_widths = widths(pending)
-    assert set(pending_widths) == {get_column_letter(i) for i in range(1, 21)}
+    assert set(pending_widths) == {get_column_letter(i) for i in range(1, 23)}
     reason = pending_widths[column_of(pending, "Reason")]
     assert len(REASON) <= reason <= len(REASON) + 4  # long text: far wider than Excel's 8.43
     period = pending_widths[column_of(pending, "Period")]

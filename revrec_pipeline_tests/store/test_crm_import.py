@@ -38,6 +38,7 @@ def test_import_then_upsert_by_id(store, tmp_path):
         1200000,
         "USD",
         "ratable",
+        None,  # no subsidiary column: the matched customer's primary subsidiary applies
     )
     assert rows[1][6] == 50050
 
@@ -115,3 +116,45 @@ def test_amount_precision_is_exact(store, tmp_path):
     )
     import_crm_files(store, customers, orders)
     assert store.snapshot("crm_sales_order_line")[0][6] == int(Decimal("0.29") * 100) == 29
+
+
+def test_an_optional_subsidiary_column_names_a_known_selling_subsidiary(store, tmp_path):
+    """OneWorld (SPEC §12): a sales order line may name its NetSuite subsidiary; an unknown or
+    elimination subsidiary is refused with file, row and column, and nothing is loaded."""
+    from revrec_pipeline.store import schema
+
+    with store.write() as conn:
+        conn.execute(
+            schema.netsuite_subsidiary.insert(),
+            [
+                {"id": 1, "name": "Parent", "currency": 1, "is_elimination": False},
+                {"id": 3, "name": "UK Ltd", "currency": 2, "parent": 1, "is_elimination": False},
+                {"id": 5, "name": "Elim", "currency": 1, "parent": 1, "is_elimination": True},
+            ],
+        )
+    customers = write(tmp_path / "c.csv", "customer_id,customer_name\nC1,Acme\n")
+    header = HEADER_SO.strip() + ",subsidiary\n"
+    line = "C1,SO-{n},1,SUB,2026-01-01,2026-12-31,1200.00,GBP,ratable,{subsidiary}\n"
+    bad = write(
+        tmp_path / "bad.csv",
+        header
+        + "".join(line.format(n=n, subsidiary=s) for n, s in enumerate(["3", "9", "5", "UK"])),
+    )
+    with pytest.raises(CrmFileError) as refused:
+        import_crm_files(store, customers, bad)
+    assert refused.value.problems == [
+        "bad.csv row 3, column subsidiary: 9 is not a subsidiary of the NetSuite account "
+        "(known: 1, 3, 5).",
+        "bad.csv row 4, column subsidiary: 5 is an elimination subsidiary, which takes no "
+        "sales; name the selling subsidiary.",
+        "bad.csv row 5, column subsidiary: 'UK' is not a NetSuite subsidiary internal id (a "
+        "whole number), or leave it empty for the customer's primary subsidiary.",
+    ]
+    assert store.count("crm_sales_order_line") == 0
+
+    good = write(
+        tmp_path / "good.csv",
+        header + line.format(n=1, subsidiary="3") + line.format(n=2, subsidiary=""),
+    )
+    assert import_crm_files(store, customers, good) == (1, 2)
+    assert [row[-1] for row in store.snapshot("crm_sales_order_line")] == [3, None]

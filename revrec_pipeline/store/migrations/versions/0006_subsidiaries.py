@@ -19,6 +19,13 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("netsuite_transaction", sa.Column("subsidiary", sa.BigInteger(), nullable=True))
     op.add_column("netsuite_customer", sa.Column("subsidiary", sa.BigInteger(), nullable=True))
+    op.add_column("crm_sales_order_line", sa.Column("subsidiary", sa.BigInteger(), nullable=True))
+    op.add_column(
+        "billing_schedule_line", sa.Column("subsidiary_id", sa.BigInteger(), nullable=True)
+    )
+    op.add_column(
+        "billing_schedule_line", sa.Column("subsidiary_name", sa.String(length=255), nullable=True)
+    )
     op.create_table(
         "netsuite_subsidiary",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -43,6 +50,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("netsuite_subsidiary")
-    for table in ("netsuite_customer", "netsuite_transaction"):
+    with op.batch_alter_table("billing_schedule_line") as batch:
+        batch.drop_column("subsidiary_name")
+        batch.drop_column("subsidiary_id")
+    for table in ("crm_sales_order_line", "netsuite_customer", "netsuite_transaction"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("subsidiary")
