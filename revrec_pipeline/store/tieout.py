@@ -137,9 +137,10 @@ def tieout_lines(record: dict[str, Any]) -> list[str]:
     by_entry: dict[str, list[dict]] = defaultdict(list)
     for difference in record["differences"]:
         by_entry[difference["external_id"]].append(difference)
+    count = len(by_entry)
     lines = [
-        f"{head}: {DIFFERENCE}, {_entries(len(by_entry))} of RevRec's differ in NetSuite "
-        f"({checked} checked):"
+        f"{head}: {DIFFERENCE}, {count} RevRec entr{'y differs' if count == 1 else 'ies differ'} "
+        f"in NetSuite ({checked} checked):"
     ]
     for external_id, differences in sorted(by_entry.items()):
         kinds = sorted({d["kind"] for d in differences})
