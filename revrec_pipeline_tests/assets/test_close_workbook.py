@@ -170,3 +170,15 @@ def test_a_tieout_that_cannot_read_netsuite_is_kept_and_the_workbook_still_writt
     head, differences = tieout_tab(path)
     assert head["Status"] == "NOT CHECKED" and head["Summary"] == check.description
     assert differences == []
+
+
+def test_the_close_workbook_waits_for_the_tieout_of_its_run():
+    """The gl_tieout check is blocking: in the posting job the workbook's step depends on the
+    check's, so its TieOut tab holds the run's own tie-out (a warning never stops it)."""
+    from revrec_pipeline.definitions import build_definitions
+    from revrec_pipeline.settings import load_settings
+
+    job = build_definitions(load_settings()).resolve_job_def("journal_posting_job")
+    upstream = job.graph.dependency_structure.input_to_upstream_outputs_for_node("close_workbook")
+    nodes = {output.node_name for outputs in upstream.values() for output in outputs}
+    assert nodes == {"posted_journals", "posted_journals_gl_tieout", "deferred_revenue_waterfall"}
