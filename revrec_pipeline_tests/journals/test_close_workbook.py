@@ -26,7 +26,7 @@ from revrec_pipeline.journals.explain import (
     Explanation,
 )
 from revrec_pipeline.journals.tieout import Difference, TieOut
-from revrec_pipeline.journals.waterfall import deferred_revenue_waterfall
+from revrec_pipeline.journals.waterfall import Waterfall, deferred_revenue_waterfall
 from revrec_pipeline.store.tieout import tieout_result
 from revrec_pipeline_tests.journals.test_waterfall import BILLING, MONTHS, ORDERS
 
@@ -398,3 +398,25 @@ def test_rewriting_replaces_the_file_whole(tmp_path):
 
 def test_close_workbook_path():
     assert close_workbook_path("/home/x", "2026-10") == "/home/x/close/close-2026-10.xlsx"
+
+
+def test_a_period_without_entries_or_future_revenue_writes_every_tab_without_a_chart(tmp_path):
+    nothing = Explanation(
+        PERIOD,
+        PERIOD,
+        pd.DataFrame(columns=LINE_COLUMNS),
+        pd.DataFrame(columns=CONTRIBUTION_COLUMNS),
+        pd.DataFrame(columns=COMPONENT_COLUMNS),
+        pd.DataFrame(columns=SOURCE_COLUMNS),
+    )
+    wf = deferred_revenue_waterfall(BILLING, ORDERS, PERIOD)
+    empty = Waterfall(
+        PERIOD, wf.months, wf.lines.iloc[0:0], wf.balances.iloc[0:0], wf.rpo.iloc[0:0]
+    )
+    path = tmp_path / "close.xlsx"
+    written = write_close_workbook(path, inputs(plan=[], explanation=nothing, waterfall=empty))
+    assert written["chart"] is False and set(written["rows"].values()) == {0}
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == list(TABS)
+    assert wb["JournalEntries"]["A1"].value == "Entry External ID"
+    assert wb["JournalEntries"].max_row == 1 and not wb["Waterfall"]._charts
