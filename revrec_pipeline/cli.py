@@ -109,6 +109,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from revrec_pipeline.store.invoices import list_jobs
     from revrec_pipeline.store.journals import posting_counts, postings
     from revrec_pipeline.store.periods import notices, periods
+    from revrec_pipeline.store.tieout import latest_tieouts, tieout_lines
 
     store = _store()
     settings = load_settings()
@@ -142,6 +143,12 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"  {row['external_id']:36} {row['status']:16} NetSuite "
                 f"{row['netsuite_id'] or '-':>8}  {when}"
             )
+    tieouts = latest_tieouts(store)
+    if tieouts:
+        _print("GL tie-out (latest per period):")
+        for record in tieouts.values():
+            for line in tieout_lines(record):
+                _print(f"  {line}")
     for table in (
         "netsuite_customer",
         "netsuite_item",
@@ -218,6 +225,7 @@ def cmd_mapping_import(args: argparse.Namespace) -> int:
 def cmd_journals_post(args: argparse.Namespace) -> int:
     from revrec_pipeline.runner import post_period_now
     from revrec_pipeline.store.periods import parse_period
+    from revrec_pipeline.store.tieout import latest_tieout, tieout_lines
 
     period = parse_period(args.period)
     result = post_period_now(_store(), period, replan=args.replan, progress=_print)
@@ -238,6 +246,15 @@ def cmd_journals_post(args: argparse.Namespace) -> int:
                 f"once an approver approves them; then run `revrec journals post {period}` "
                 "again to record them (nothing is written twice)."
             )
+    tieout = latest_tieout(_store(), period)
+    if tieout is None:
+        _print(f"Tie-out {period}: not run yet (it runs after the period's entries post).")
+    else:
+        for line in tieout_lines(tieout):
+            _print(line)
+    workbook = result.materializations.get("close_workbook", {}).get("path")
+    if workbook:
+        _print(f"Close workbook: {workbook}")
     return 0
 
 

@@ -245,6 +245,12 @@ def run_demo(
         "12 months), deferred revenue and unbilled receivable per currency:"
     )
     progress(_table_text(posting.materializations["deferred_revenue_waterfall"]["rpo"]))
+    progress("")
+    progress(
+        f"Close workbook of {GO_LIVE_PERIOD} (journal entries and their detail, waterfall with "
+        "its chart, RPO, GL tie-out):"
+    )
+    progress(f"Close workbook: {posting.materializations['close_workbook']['path']}")
     progress(f"Store: {redact_url(settings.database_url)}")
     record.write(folder)  # last: only a finished demo is one `revrec dev` opens
     progress(f"Done in {time.monotonic() - started:.1f} s.")

@@ -1,8 +1,12 @@
-"""`revrec demo` ends with the RPO summary of the period it closed (SPEC §10, §11)."""
+"""`revrec demo` ends with the RPO summary of the period it closed and its close workbook
+(SPEC §10, §11)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import openpyxl
 
 from revrec_pipeline.assets.metadata import amount
 from revrec_pipeline.demo import GO_LIVE_PERIOD, run_demo
@@ -34,3 +38,15 @@ def test_the_demo_ends_with_the_rpo_summary_of_the_closed_period(tmp_path, monke
     for row in rpo.itertuples():
         cells = shown[row.currency]
         assert str(amount(row.rpo_cents)) in cells and str(amount(row.crpo_cents)) in cells
+
+    # ... and then the close workbook of that period: it exists and holds its five tabs.
+    (workbook,) = [
+        line.split(": ", 1)[1] for line in printed if line.startswith("Close workbook: ")
+    ]
+    path = Path(workbook)
+    assert path == tmp_path / "demo" / "close" / f"close-{GO_LIVE_PERIOD}.xlsx"
+    assert path.is_file()
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["JournalEntries", "JournalDetail", "Waterfall", "RPO", "TieOut"]
+    assert book["TieOut"]["B2"].value == "OK"
+    assert book["Waterfall"]._charts

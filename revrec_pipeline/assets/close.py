@@ -1,15 +1,28 @@
 """The month-end close reports (SPEC §11): the deferred revenue waterfall and RPO of a closed,
-posted period. Thin shells over `journals.waterfall`; the period is the run's partition."""
+posted period, and the period's close workbook. Thin shells over `journals.waterfall` and
+`journals.close_workbook`; the period is the run's partition."""
+
+from pathlib import Path
 
 import dagster as dg
 
 from revrec_pipeline.assets.journals import GROUP, partition_period
 from revrec_pipeline.assets.metadata import OWNERS, amount_entries, money, table_entries, text
+from revrec_pipeline.journals.close_workbook import (
+    TABS,
+    CloseInputs,
+    close_workbook_path,
+    write_close_workbook,
+)
+from revrec_pipeline.journals.explain import ExplainError
 from revrec_pipeline.journals.waterfall import Waterfall
 from revrec_pipeline.journals.waterfall import deferred_revenue_waterfall as compute_waterfall
 from revrec_pipeline.partitions import accounting_period
+from revrec_pipeline.resources import InvoiceSettingsResource
 from revrec_pipeline.store.db import StoreResource
-from revrec_pipeline.store.journals import read_journal_inputs
+from revrec_pipeline.store.explain import explain_from_store
+from revrec_pipeline.store.journals import read_journal_inputs, read_plan
+from revrec_pipeline.store.tieout import latest_tieout
 
 RPO_COLUMNS = [
     text("currency", "currency"),
@@ -80,4 +93,57 @@ def deferred_revenue_waterfall(
     return dg.MaterializeResult(metadata=waterfall_metadata(wf))
 
 
-close_assets = [deferred_revenue_waterfall]
+@dg.asset(
+    group_name=GROUP,
+    # After posting (and, the gl_tieout check on posted_journals being blocking, after the
+    # tie-out of this run) and the waterfall.
+    deps=["posted_journals", deferred_revenue_waterfall],
+    partitions_def=accounting_period,
+    kinds={"excel"},
+    owners=OWNERS,
+    tags={"layer": "report"},
+)
+def close_workbook(
+    context: dg.AssetExecutionContext,
+    store: StoreResource,
+    invoice_settings: InvoiceSettingsResource,
+) -> dg.MaterializeResult:
+    """The period's close workbook, `REVREC_HOME/close/close-YYYY-MM.xlsx` (SPEC §11):
+    JournalEntries, JournalDetail (each line's composition), Waterfall (with a chart of the
+    revenue still to recognize by month), RPO and TieOut (the latest GL tie-out). Rewritten on
+    every posting run of the period, so after a reopen too; written to a temporary file and
+    renamed, so a reader never sees half of it."""
+    db = store.get_store()
+    with db.read() as conn:
+        period = partition_period(context, conn)
+        plan = read_plan(conn, period)
+        billing, orders = read_journal_inputs(conn)
+    explanation, note = None, None
+    try:
+        explanation = explain_from_store(db, period)
+    except ExplainError as exc:
+        note = str(exc)
+        context.log.warning(f"JournalDetail of {period} left empty: {note}")
+    inputs = CloseInputs(
+        period=period,
+        plan=plan,
+        explanation=explanation,
+        waterfall=compute_waterfall(billing, orders, period),
+        tieout=latest_tieout(db, period),
+        detail_note=note,
+    )
+    path = Path(close_workbook_path(invoice_settings.home, period)).resolve()
+    written = write_close_workbook(path, inputs)
+    context.log.info(f"Wrote {path}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "period": period,
+            "tieout": written["tieout"],
+            "chart": written["chart"],
+            **{f"rows_{tab}": dg.MetadataValue.int(written["rows"][tab]) for tab in TABS},
+        }
+    )
+
+
+close_assets = [deferred_revenue_waterfall, close_workbook]

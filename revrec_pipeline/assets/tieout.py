@@ -1,6 +1,10 @@
 """The GL tie-out check on `posted_journals` (SPEC §11): RevRec's entries as NetSuite's ledger
 holds them now against what the store says was posted. A warning: the posting stands, but an
-entry edited or deleted in NetSuite is named so that someone looks at it."""
+entry edited or deleted in NetSuite is named so that someone looks at it.
+
+Blocking, so the run's downstream assets (the close workbook) wait for it and show its result;
+as a warning it never stops them. Every result is kept in the store (`store.tieout`), also when
+NetSuite's ledger could not be read (then the check fails as a warning saying why)."""
 
 import warnings
 
@@ -10,6 +14,7 @@ import pandas as pd
 from revrec_pipeline.assets.metadata import amount_entries, money, table_entries, text
 from revrec_pipeline.journals.periods import period_end
 from revrec_pipeline.journals.tieout import TieOut, tie_out
+from revrec_pipeline.netsuite.errors import NetSuiteError
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.netsuite.tieout import read_balances, read_held_lines
 from revrec_pipeline.partitions import accounting_period
@@ -17,6 +22,7 @@ from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline.store.journals import postings, read_mapping
 from revrec_pipeline.store.profile import current_profile
+from revrec_pipeline.store.tieout import record_tieout
 
 DIFFERENCE_COLUMNS = [
     text("Entry", "external_id"),
@@ -62,6 +68,7 @@ warnings.filterwarnings("ignore", message="Specifying a partitions_def on an Ass
     ),
     partitions_def=accounting_period,
     pool="netsuite",
+    blocking=True,
 )
 def gl_tieout(
     context: dg.AssetCheckExecutionContext, store: StoreResource, netsuite: NetSuiteResource
@@ -74,20 +81,24 @@ def gl_tieout(
             row.symbol: str(row.id) for row in conn.execute(schema.netsuite_currency.select())
         }
     client = netsuite.get_client(log=context.log.warning)
-    multi_currency = (
-        current_profile(db, client, max_age=None).feature("multi_currency") is not False
-    )
-    end = period_end(period)
-    held = read_held_lines(client, end, multi_currency=multi_currency)
-    accounts = sorted(
-        {
-            int(row.account_id)
-            for row in mapping.rows
-            if row.account_type in ("deferred_revenue", "unbilled_receivable")
-        }
-    )
-    balances = read_balances(client, end, accounts, multi_currency=multi_currency)
+    try:
+        multi_currency = (
+            current_profile(db, client, max_age=None).feature("multi_currency") is not False
+        )
+        end = period_end(period)
+        held = read_held_lines(client, end, multi_currency=multi_currency)
+        accounts = sorted(
+            {
+                int(row.account_id)
+                for row in mapping.rows
+                if row.account_type in ("deferred_revenue", "unbilled_receivable")
+            }
+        )
+        balances = read_balances(client, end, accounts, multi_currency=multi_currency)
+    except NetSuiteError as exc:
+        return unread_result(db, period, exc, context.log)
     result = tie_out(period, postings(db), held, currency_ids, mapping, balances)
+    record_tieout(db, result)
     for finding in result.findings:
         context.log.warning(finding)
     return dg.AssetCheckResult(
@@ -95,6 +106,30 @@ def gl_tieout(
         severity=dg.AssetCheckSeverity.WARN,
         description=summary(result),
         metadata=tieout_metadata(result),
+    )
+
+
+def unread_error(period: str, exc: Exception) -> str:
+    reason = str(exc).strip().rstrip(".") or type(exc).__name__
+    return (
+        f"The tie-out of {period} could not read NetSuite's ledger, so nothing was compared: "
+        f"{reason}."
+    )
+
+
+def unread_result(db, period: str, exc: Exception, log) -> dg.AssetCheckResult:
+    """NetSuite's ledger could not be read: a failed warning saying why, kept in the store."""
+    error = unread_error(period, exc)
+    log.warning(error)
+    record_tieout(db, TieOut(period, entries_checked=0), error=error)
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=error,
+        metadata={
+            "entries_checked": dg.MetadataValue.int(0),
+            "netsuite_error": dg.MetadataValue.text(error),
+        },
     )
 
 

@@ -48,28 +48,72 @@ class DataMutations:
             self.update_transaction(tran_id, modified_at=datetime.fromisoformat(stamp))
 
     def edit_journal_line(
-        self, external_id: str, line_id: int, amount, modified_at: datetime | None = None
+        self,
+        external_id: str,
+        line_id: int,
+        amount,
+        modified_at: datetime | None = None,
+        *,
+        balance_with: int | None = None,
     ) -> None:
         """A user changes one journal line's amount in NetSuite's UI, on the side (debit or
         credit) the line already has; its signed amounts follow (GL view: debit positive).
-        NetSuite would insist on balance, so a test edits the opposite line too."""
-        with self._conn() as conn:
-            row = conn.execute(
-                'SELECT t.id, tl.debit FROM "transaction" t JOIN transactionline tl '
-                "ON tl.\"transaction\" = t.id WHERE t.type = 'Journal' AND t.externalid = ? "
-                "AND tl.id = ?",
-                (external_id, line_id),
-            ).fetchone()
-        if row is None:
+
+        NetSuite never holds an unbalanced journal, so a user who changes one line changes
+        another by the same amount: `balance_with` names that line, which must be on the other
+        side; it moves by the same difference, so the entry stays balanced. Without it only
+        the one line changes (a test then edits the opposite line itself)."""
+        lines = self._journal_lines(external_id)
+        if line_id not in lines:
             raise KeyError(f"journal entry {external_id} has no line {line_id}")
+        tran_id, side, old = lines[line_id]
         value = _cents(amount)
-        side, signed = ("debit", value) if row[1] is not None else ("credit", -value)
-        self.update_line(
-            row[0],
-            line_id,
-            modified_at=modified_at,
-            **{side: float(value), "foreignamount": float(signed), "netamount": float(signed)},
-        )
+        changes = [(line_id, side, value)]
+        if balance_with is not None:
+            if balance_with not in lines:
+                raise KeyError(f"journal entry {external_id} has no line {balance_with}")
+            _, other_side, other_old = lines[balance_with]
+            if other_side == side:
+                raise ValueError(
+                    f"Lines {line_id} and {balance_with} of journal entry {external_id} are both "
+                    f"{side}s; a balancing edit needs a debit line and a credit line."
+                )
+            moved = other_old + (value - old)
+            if moved < 0:
+                raise ValueError(
+                    f"Line {balance_with} of journal entry {external_id} would go negative "
+                    f"({moved}); edit a smaller amount."
+                )
+            changes.append((balance_with, other_side, moved))
+        for number, line_side, cents in changes:
+            signed = cents if line_side == "debit" else -cents
+            self.update_line(
+                tran_id,
+                number,
+                modified_at=modified_at,
+                **{
+                    line_side: float(cents),
+                    "foreignamount": float(signed),
+                    "netamount": float(signed),
+                },
+            )
+
+    def _journal_lines(self, external_id: str) -> dict[int, tuple[int, str, Decimal]]:
+        """Line id → (transaction id, side, amount) of a journal entry's lines."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                'SELECT t.id, tl.id, tl.debit, tl.credit FROM "transaction" t JOIN transactionline '
+                "tl ON tl.\"transaction\" = t.id WHERE t.type = 'Journal' AND t.externalid = ?",
+                (external_id,),
+            ).fetchall()
+        return {
+            int(line): (
+                tran,
+                "debit" if debit is not None else "credit",
+                _cents(debit if debit is not None else credit),
+            )
+            for tran, line, debit, credit in rows
+        }
 
     def delete_line(self, tran_id: int, line_id: int, modified_at: datetime | None = None) -> None:
         with self._write_lock, self._conn() as conn:

@@ -29,6 +29,10 @@ def net_by_account(posting: dict) -> dict[str, int]:
     return out
 
 
+def cents_of(item: dict, side: str) -> int:
+    return int(Decimal(str(item.get(side) or 0)) * 100)
+
+
 def money(cents: int) -> str:
     return f"{Decimal(cents).scaleb(-2):,.2f}"
 
@@ -71,34 +75,53 @@ def test_tieout_passes_untouched_and_names_an_edited_and_a_deleted_entry(flow):
         )[0]["c"]
         assert row["GL balance"] == money(gl).replace(",", "")
 
-    # Someone edits one posted entry's line in NetSuite and deletes another entry.
+    # Someone edits one posted entry in NetSuite (a line and, to keep it balanced as NetSuite
+    # requires, a line of the other side by the same 1.23) and deletes another entry.
     edited, deleted = sorted(posted)[:2]
     held = {e["externalId"]: e for e in sb.journal_entries()}
-    line = held[edited]["line"]["items"][0]
+    items = held[edited]["line"]["items"]
+    line = items[0]
     side = "debit" if "debit" in line else "credit"
+    other_side = "credit" if side == "debit" else "debit"
+    pair = next(
+        n
+        for n, item in enumerate(items)
+        if other_side in item and item["account"]["id"] != line["account"]["id"]
+    )
     was = int(Decimal(str(line[side])) * 100)
-    sb.edit_journal_line(edited, 0, Decimal(was + 123).scaleb(-2))
+    other_was = int(Decimal(str(items[pair][other_side])) * 100)
+    sb.edit_journal_line(edited, 0, Decimal(was + 123).scaleb(-2), balance_with=pair)
+    after = {e["externalId"]: e for e in sb.journal_entries()}[edited]["line"]["items"]
+    assert int(Decimal(str(after[pair][other_side])) * 100) == other_was + 123
+    assert sum(cents_of(i, "debit") for i in after) == sum(cents_of(i, "credit") for i in after)
     assert sb.delete_journal(f"eid:{deleted}")
 
     check = tieout(instance, post(instance, "2026-10"))
     assert not check.passed
-    account = line["account"]["id"]
+    account, other_account = line["account"]["id"], items[pair]["account"]["id"]
     currency = posted[edited]["currency"]
     assert check.metadata["differing_entries"].value == 2
     sentences = check.description
     assert (
         f"{edited} (NetSuite journal {posted[edited]['netsuite_id']}) was edited in NetSuite: "
-        f"account {account} {currency} {side} {money(was)} posted, {money(was + 123)} in NetSuite."
+        in (sentences)
+    )
+    assert (
+        f"account {account} {currency} {side} {money(was)} posted, {money(was + 123)} in NetSuite"
         in sentences
+    )
+    assert (
+        f"account {other_account} {currency} {other_side} {money(other_was)} posted, "
+        f"{money(other_was + 123)} in NetSuite" in sentences
     )
     assert (
         f"{deleted} (NetSuite journal {posted[deleted]['netsuite_id']}) was posted by RevRec but "
         "is not in NetSuite's ledger through 2026-10-31: it was deleted in NetSuite" in sentences
     )
-    # Per currency, the absolute account differences: 1.23 on the edit, every account of the
-    # deleted entry.
+    # Per currency, the absolute account differences: 1.23 on each edited line, every account of
+    # the deleted entry.
     expected: dict[str, int] = defaultdict(int)
-    expected[currency] += 123
+    expected[currency] += 2 * 123
     expected[posted[deleted]["currency"]] += sum(
         abs(v) for v in net_by_account(posted[deleted]).values()
     )
@@ -111,6 +134,12 @@ def test_tieout_passes_untouched_and_names_an_edited_and_a_deleted_entry(flow):
         (edited, "edited"),
         (deleted, "deleted"),
     }
-    assert [r.data["Difference"] for r in table if r.data["Entry"] == edited] == [
-        str(Decimal(123 if side == "debit" else -123).scaleb(-2))
-    ]
+    signed = 123 if side == "debit" else -123
+    assert sorted(
+        (r.data["Account"], r.data["Difference"]) for r in table if r.data["Entry"] == edited
+    ) == sorted(
+        [
+            (account, str(Decimal(signed).scaleb(-2))),
+            (other_account, str(Decimal(-signed).scaleb(-2))),
+        ]
+    )
