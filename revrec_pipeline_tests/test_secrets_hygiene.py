@@ -332,6 +332,6 @@ def test_no_secret_reaches_logs_files_run_config_or_errors(
     # The search looked where it claims: runs, events, store rows, workbook XML (unzipped) and
     # Dagster's zlib-compressed snapshots (inflated: the EnvVar names are in there).
     assert len(runs) == 4 and search.counts["event"] > 100, summary
-    assert len(workbooks) == 2 and search.counts["store row"] > 1000, summary
+    assert len(workbooks) == 3 and search.counts["store row"] > 1000, summary
     assert "zip member" in search.seen.get(BILLING_TAB, set()), summary
     assert "sqlite blob (inflated)" in search.seen.get("NETSUITE_CONSUMER_SECRET", set()), summary

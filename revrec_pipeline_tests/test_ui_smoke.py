@@ -45,6 +45,7 @@ ASSETS = {
     "journal_entries",
     "posted_journals",
     "deferred_revenue_waterfall",
+    "close_workbook",
 }
 CHECKS = {
     "recon_difference_zero",
