@@ -109,6 +109,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from revrec_pipeline.store.invoices import list_jobs
     from revrec_pipeline.store.journals import posting_counts, postings
     from revrec_pipeline.store.periods import notices, periods
+    from revrec_pipeline.store.reopen import reopens
     from revrec_pipeline.store.tieout import latest_tieouts, tieout_lines
 
     store = _store()
@@ -142,6 +143,20 @@ def cmd_status(args: argparse.Namespace) -> int:
             _print(
                 f"  {row['external_id']:36} {row['status']:16} NetSuite "
                 f"{row['netsuite_id'] or '-':>8}  {when}"
+            )
+    history = reopens(store)
+    if history:
+        _print("Reopened periods:")
+        for row in history:
+            settled = (
+                "its superseded entries all settled"
+                if row["settled_entries"] == row["superseded"]
+                else f"{row['superseded'] - row['settled_entries']} superseded entries still to "
+                "replace or delete in NetSuite at its next close"
+            )
+            _print(
+                f"  {row['period']} at {row['reopened_at']:%Y-%m-%d %H:%M} UTC: "
+                f"{row['superseded']} entries superseded; {settled}"
             )
     tieouts = latest_tieouts(store)
     if tieouts:

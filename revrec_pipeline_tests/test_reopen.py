@@ -285,8 +285,14 @@ def test_reopen_on_the_command_line_then_the_replan_refusal_points_to_it(flow, c
     assert main(["period", "reopen", OCTOBER]) == 0
     out = capsys.readouterr().out
     assert f"Reopened {OCTOBER}: its plan of " in out and "stay there until you close" in out
+    assert main(["status"]) == 0
+    assert f"  {OCTOBER} at " in capsys.readouterr().out.split("Reopened periods:")[1]
     assert main(["period", "close", OCTOBER]) == 0
     assert main(["journals", "post", OCTOBER]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    status = capsys.readouterr().out
+    assert "entries superseded; its superseded entries all settled" in status
     assert {p["status"] for p in postings(store, OCTOBER)} == {"posted"}
     assert held(sb, OCTOBER).keys() == planned(store, OCTOBER).keys()
 

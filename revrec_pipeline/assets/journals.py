@@ -29,6 +29,7 @@ from revrec_pipeline.journals.entries import (
     period_details,
 )
 from revrec_pipeline.journals.recognition import revenue_schedule as schedule_revenue
+from revrec_pipeline.journals.subsidiaries import unresolved_problem
 from revrec_pipeline.netsuite.posting import (
     PostingRefused,
     journal_url,
@@ -40,7 +41,9 @@ from revrec_pipeline.partitions import accounting_period
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import StoreResource
 from revrec_pipeline.store.journals import (
+    customer_subsidiaries,
     lock_period,
+    oneworld_store,
     plan_exists,
     posted_details_before,
     read_journal_inputs,
@@ -118,6 +121,7 @@ REVENUE_COLUMNS = [
 ENTRY_COLUMNS = [
     text("external_id", "external_id", "NetSuite external id (the upsert key)."),
     text("event", "event", "billing, revenue or unbilled."),
+    text("subsidiary", "subsidiary", "NetSuite subsidiary internal id (OneWorld)."),
     text("currency", "currency"),
     integer("lines", "lines"),
     money("debit", "debit_cents", "Total debits in the currency."),
@@ -130,6 +134,7 @@ POSTING_COLUMNS = [
 ]
 ACCOUNT_COLUMNS = [
     text("event", "event"),
+    text("subsidiary", "subsidiary", "NetSuite subsidiary internal id (OneWorld)."),
     text("currency", "currency"),
     text("account", "account", "NetSuite account internal id."),
     money("debit", "debit_cents"),
@@ -144,6 +149,7 @@ def entry_frame(plan: list[tuple[JournalEntry, dict]]) -> pd.DataFrame:
             {
                 "external_id": e.external_id,
                 "event": e.event,
+                "subsidiary": e.subsidiary,
                 "currency": e.currency,
                 "lines": len(e.lines),
                 "debit_cents": e.debit_cents,
@@ -158,11 +164,11 @@ def entry_frame(plan: list[tuple[JournalEntry, dict]]) -> pd.DataFrame:
 
 
 def account_frame(plan: list[tuple[JournalEntry, dict]]) -> pd.DataFrame:
-    """Debits and credits per event, currency and account, in integer cents."""
-    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    """Debits and credits per event, subsidiary, currency and account, in integer cents."""
+    totals: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for entry, _ in plan:
         for line in entry.lines:
-            pair = totals[(entry.event, entry.currency, line.account_id)]
+            pair = totals[(entry.event, entry.subsidiary, entry.currency, line.account_id)]
             pair[0] += line.debit_cents
             pair[1] += line.credit_cents
     return pd.DataFrame(
@@ -216,6 +222,10 @@ def journal_entries(
             unbalanced: list[str] = []
             if not plan_exists(conn, period):
                 billing, orders = read_journal_inputs(conn)
+                if oneworld_store(conn):
+                    problem = unresolved_problem(orders, customer_subsidiaries(conn))
+                    if problem:
+                        raise dg.Failure(problem)
                 details = period_details(
                     billing,
                     orders,

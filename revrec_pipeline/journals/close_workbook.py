@@ -59,6 +59,7 @@ ENTRY_COLUMNS = [
     Column("Status", "status"),
     Column("Event", "event"),
     Column("Currency", "currency"),
+    Column("Subsidiary", "subsidiary"),  # OneWorld internal id; empty without it
     Column("Line", "line", INTEGER),
     Column("Account", "account_id"),
     Column("Debit", "debit_cents", AMOUNT),
@@ -77,6 +78,7 @@ DETAIL_COLUMNS = [
     Column("Customer ID", "customer_id"),
     Column("Product Code", "product_code"),
     Column("Currency", "currency"),
+    Column("Subsidiary", "subsidiary"),
     Column("Amount", "amount_cents", AMOUNT),
 ]
 RPO_COLUMNS = [
@@ -91,6 +93,7 @@ RPO_COLUMNS = [
 BALANCE_COLUMNS = [
     Column("Customer ID", "customer_id"),
     Column("Currency", "currency"),
+    Column("Subsidiary", "subsidiary"),
     Column("Billed", "billed_cents", AMOUNT),
     Column("Recognized", "recognized_cents", AMOUNT),
     Column("Deferred Revenue", "deferred_cents", AMOUNT),
@@ -181,6 +184,7 @@ def entry_lines(plan: Sequence[tuple[JournalEntry, dict]]) -> tuple[pd.DataFrame
                     "status": str(state.get("status") or ""),
                     "event": entry.event,
                     "currency": entry.currency,
+                    "subsidiary": entry.subsidiary or None,
                     "line": number,
                     "account_id": line.account_id,
                     "debit_cents": line.debit_cents or None,
@@ -206,13 +210,21 @@ def detail_rows(explanation: Explanation) -> pd.DataFrame:
     parts = parts.sort_values(
         ["external_id", "line", "customer_id", "product_code", "event"], kind="stable"
     )
-    return parts[[c.source for c in DETAIL_COLUMNS]].reset_index(drop=True)
+    return no_subsidiary_blank(parts[[c.source for c in DETAIL_COLUMNS]].reset_index(drop=True))
+
+
+def no_subsidiary_blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows without a subsidiary (no OneWorld) show an empty cell, not an empty text."""
+    if "subsidiary" not in frame:
+        return frame
+    return frame.assign(subsidiary=frame["subsidiary"].replace("", None))
 
 
 def waterfall_columns(wf: Waterfall) -> list[Column]:
     return [
         Column("Customer ID", "customer_id"),
         Column("Currency", "currency"),
+        Column("Subsidiary", "subsidiary"),
         Column("Product Code", "product_code"),
         Column("Contract", "contract_cents", AMOUNT),
         Column("Recognized", "recognized_cents", AMOUNT),
@@ -290,10 +302,13 @@ def close_tabs(inputs: CloseInputs) -> list[Tab]:
     return [
         Tab(ENTRIES_TAB, [Table(entry_columns, entries)]),
         Tab(DETAIL_TAB, [detail]),
-        Tab(WATERFALL_TAB, [Table(waterfall_columns(wf), wf.lines)]),
+        Tab(WATERFALL_TAB, [Table(waterfall_columns(wf), no_subsidiary_blank(wf.lines))]),
         Tab(
             RPO_TAB,
-            [Table(RPO_COLUMNS, wf.rpo), Table(BALANCE_COLUMNS, wf.balances, BALANCES_TITLE)],
+            [
+                Table(RPO_COLUMNS, wf.rpo),
+                Table(BALANCE_COLUMNS, no_subsidiary_blank(wf.balances), BALANCES_TITLE),
+            ],
         ),
         Tab(TIEOUT_TAB, tieout_frames(inputs.tieout, inputs.period)),
     ]

@@ -1,6 +1,6 @@
 """Journal entries for a closed period (SPEC §7), as plain data.
 
-Per customer, currency and product, with CB = cumulative billed and CR = cumulative recognized
+Per customer, currency, subsidiary (OneWorld, SPEC §12; "" without it) and product, with CB = cumulative billed and CR = cumulative recognized
 at a period's end, the cumulative targets are
 
     billing  = CB                  Dr Contra Revenue     / Cr Deferred Revenue
@@ -28,7 +28,8 @@ from revrec_pipeline.journals.recognition import cumulative_by_period
 
 EVENTS = ("billing", "revenue", "unbilled")
 MAX_LINES = 1000
-TARGET_KEY = ["customer_id", "currency", "product_code"]
+TARGET_KEY = ["customer_id", "currency", "subsidiary", "product_code"]
+BALANCE_KEY = ["customer_id", "currency", "subsidiary"]
 DETAIL_KEY = ["event", *TARGET_KEY]
 # An entry's posting status. Pending approval: in NetSuite and verified, but held for approval
 # (the account requires journal approval); never counted as posted until NetSuite approves it.
@@ -51,6 +52,7 @@ class JournalEntry:
     currency: str
     sequence: int
     lines: tuple[JournalLine, ...] = field(default_factory=tuple)
+    subsidiary: str = ""  # NetSuite internal id in a OneWorld account, else ""
 
     @property
     def tran_date(self) -> str:
@@ -69,24 +71,42 @@ class JournalEntry:
         return self.debit_cents == self.credit_cents and len(self.lines) >= 2
 
 
-def external_id(period: str, event: str, currency: str, sequence: int) -> str:
-    return f"revrec-{period}-{event}-{currency}-{sequence}"
+def external_id(period: str, event: str, currency: str, sequence: int, subsidiary: str = "") -> str:
+    """`revrec-2026-10-revenue-USD-1`; in a OneWorld account `revrec-2026-10-revenue-S3-GBP-1`."""
+    scope = f"S{subsidiary}-" if subsidiary else ""
+    return f"revrec-{period}-{event}-{scope}{currency}-{sequence}"
+
+
+def with_subsidiary(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a text `subsidiary` column ("" where there is none, or no OneWorld)."""
+    if "subsidiary" not in frame:
+        return frame.assign(subsidiary="")
+    values = frame["subsidiary"]
+    text = [
+        ""
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == ""
+        else str(int(v))
+        for v in values
+    ]
+    return frame.assign(subsidiary=pd.Series(text, index=frame.index, dtype=object))
 
 
 # -- cumulative targets --------------------------------------------------------------------------
 
 
 def _billing_through(billing: pd.DataFrame, period: str) -> pd.Series:
+    billing = with_subsidiary(billing)
     upto = billing[billing["period"] <= period]
     # dropna=False: billing without a currency must surface, not vanish from the entries.
     return upto.groupby(TARGET_KEY, dropna=False)["amount_cents"].sum()
 
 
 def _revenue_through(orders: pd.DataFrame, period: str) -> pd.Series:
+    orders = with_subsidiary(orders)
     if orders.empty:
         return orders.reindex(columns=[*TARGET_KEY, "amount"]).groupby(TARGET_KEY)["amount"].sum()
     cumulative = cumulative_by_period(orders, [period])[period]
-    keyed = orders[["customer_id", "currency", "product_code"]].assign(amount=cumulative)
+    keyed = orders[TARGET_KEY].assign(amount=cumulative)
     return keyed.groupby(TARGET_KEY)["amount"].sum()
 
 
@@ -101,7 +121,7 @@ def cumulative_targets(billing: pd.DataFrame, orders: pd.DataFrame, period: str)
         both.assign(event="billing", amount_cents=both["billed"]),
         both.assign(event="revenue", amount_cents=both["recognized"]),
     ]
-    per_customer = both.groupby(["customer_id", "currency"])[["billed", "recognized"]].sum()
+    per_customer = both.groupby(BALANCE_KEY)[["billed", "recognized"]].sum()
     unbilled = (per_customer["recognized"] - per_customer["billed"]).clip(lower=0)
     frames.append(
         unbilled.rename("amount_cents").reset_index().assign(event="unbilled", product_code="")
@@ -129,6 +149,7 @@ def period_details(
     ]
     amount = through.sub(opening, fill_value=0)
     if len(posted):
+        posted = with_subsidiary(posted)
         amount = amount.sub(posted.groupby(DETAIL_KEY)["amount_cents"].sum(), fill_value=0)
     amount = amount.astype("int64")
     details = amount[amount != 0].rename("amount_cents").reset_index()
@@ -138,28 +159,30 @@ def period_details(
 # -- entries -------------------------------------------------------------------------------------
 
 
-def needed_accounts(details: pd.DataFrame) -> dict[str, set[str]]:
-    """Account type → product codes the details will post to."""
-    needed: dict[str, set[str]] = defaultdict(set)
-    for event, product in (
-        details[["event", "product_code"]].drop_duplicates().itertuples(index=False)
+def needed_accounts(details: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
+    """(account type, subsidiary) → product codes the details will post to."""
+    needed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    details = with_subsidiary(details)
+    for event, subsidiary, product in (
+        details[["event", "subsidiary", "product_code"]].drop_duplicates().itertuples(index=False)
     ):
         for account_type in EVENT_ACCOUNTS[event]:
-            needed[account_type].add(product or "")
+            needed[(account_type, subsidiary)].add(product or "")
     return needed
 
 
 def _postings(details: pd.DataFrame, mapping: AccountMapping):
-    """(event, currency) → {(debit-type row, credit-type row): net cents} pair groups."""
-    groups: dict[tuple[str, str], dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
-    for event, currency, product, cents in details[
-        ["event", "currency", "product_code", "amount_cents"]
+    """(event, subsidiary, currency) → {(debit-type row, credit-type row): net cents} pairs."""
+    groups: dict[tuple[str, str, str], dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    details = with_subsidiary(details)
+    for event, subsidiary, currency, product, cents in details[
+        ["event", "subsidiary", "currency", "product_code", "amount_cents"]
     ].itertuples(index=False):
         debit_type, credit_type = EVENT_ACCOUNTS[event]
-        debit = mapping.row_for(debit_type, product)
-        credit = mapping.row_for(credit_type, product)
+        debit = mapping.row_for(debit_type, product, subsidiary)
+        credit = mapping.row_for(credit_type, product, subsidiary)
         pair = ((debit.account_id, debit.segments), (credit.account_id, credit.segments))
-        groups[(event, currency)][pair] += int(cents)
+        groups[(event, subsidiary, currency)][pair] += int(cents)
     return groups
 
 
@@ -179,9 +202,10 @@ def _summarize(pairs: dict[tuple, int]) -> list[JournalLine]:
 def build_entries(
     details: pd.DataFrame, mapping: AccountMapping, period: str, max_lines: int = MAX_LINES
 ) -> list[JournalEntry]:
-    """One entry per (event, currency), continued in further entries past `max_lines`."""
+    """One entry per (event, subsidiary, currency), continued in further entries past
+    `max_lines`."""
     entries: list[JournalEntry] = []
-    for (event, currency), pairs in sorted(_postings(details, mapping).items()):
+    for (event, subsidiary, currency), pairs in sorted(_postings(details, mapping).items()):
         lines = _summarize(pairs)
         if not lines:
             continue
@@ -200,12 +224,13 @@ def build_entries(
         for sequence, chunk in enumerate((c for c in chunks if c), start=1):
             entries.append(
                 JournalEntry(
-                    external_id(period, event, currency, sequence),
+                    external_id(period, event, currency, sequence, subsidiary),
                     period,
                     event,
                     currency,
                     sequence,
                     tuple(chunk),
+                    subsidiary,
                 )
             )
     return entries
@@ -274,7 +299,9 @@ def entry_body(
     body: dict = {
         "externalId": entry.external_id,
         "tranDate": entry.tran_date,
-        "memo": f"RevRec {entry.event} {entry.period} {entry.currency} ({entry.sequence})",
+        "memo": f"RevRec {entry.event} {entry.period} "
+        + (f"S{entry.subsidiary} " if entry.subsidiary else "")
+        + f"{entry.currency} ({entry.sequence})",
         "line": {"items": items},
     }
     if currency_id:

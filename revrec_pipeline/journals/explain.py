@@ -31,6 +31,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from revrec_pipeline.journals.entries import (
+    BALANCE_KEY,
     DETAIL_KEY,
     MAX_LINES,
     JournalEntry,
@@ -38,6 +39,7 @@ from revrec_pipeline.journals.entries import (
     _summarize,
     build_entries,
     period_details,
+    with_subsidiary,
 )
 from revrec_pipeline.journals.mapping import AccountMapping
 from revrec_pipeline.journals.periods import previous_period
@@ -112,6 +114,7 @@ class _Composer:
     def __init__(self, billing, orders, posted, period, go_live):
         self.period, self.go_live = period, go_live
         self.before_period, self.before_go_live = previous_period(period), previous_period(go_live)
+        billing, orders = with_subsidiary(billing), with_subsidiary(orders)
         # Sorted once, so that every list of sources reads in document and order order.
         self.billing = billing.assign(product_code=billing["product_code"].fillna("")).sort_values(
             ["period", "netsuite_id", "line_id"], kind="stable"
@@ -124,14 +127,11 @@ class _Composer:
             self.orders["through_p"] = cumulative[period]
             self.orders["through_before_p"] = cumulative[self.before_period]
             self.orders["through_before_go_live"] = cumulative[self.before_go_live]
-        # Indexed once: each detail then reads only its customer's and currency's lines.
-        self._billing_by = dict(tuple(self.billing.groupby(["customer_id", "currency"])))
-        self._orders_by = (
-            dict(tuple(self.orders.groupby(["customer_id", "currency"])))
-            if len(self.orders)
-            else {}
-        )
-        posted = posted.sort_values("period", kind="stable")
+        # Indexed once: each detail then reads only its customer's, currency's and
+        # subsidiary's lines.
+        self._billing_by = dict(tuple(self.billing.groupby(BALANCE_KEY)))
+        self._orders_by = dict(tuple(self.orders.groupby(BALANCE_KEY))) if len(self.orders) else {}
+        posted = with_subsidiary(posted).sort_values("period", kind="stable")
         self._posted_by = dict(tuple(posted.groupby(DETAIL_KEY))) if len(posted) else {}
         self.components: list[dict] = []
         self.sources: list[dict] = []
@@ -224,27 +224,28 @@ class _Composer:
 
     # one customer's and currency's lines
 
-    def _billing_of(self, customer, currency, product=None) -> pd.DataFrame:
-        rows = self._billing_by.get((customer, currency), self.billing.iloc[0:0])
+    def _billing_of(self, balance, product=None) -> pd.DataFrame:
+        rows = self._billing_by.get(balance, self.billing.iloc[0:0])
         return rows if product is None else rows[rows["product_code"] == product]
 
-    def _orders_of(self, customer, currency, product=None) -> pd.DataFrame:
-        rows = self._orders_by.get((customer, currency), self.orders.iloc[0:0])
+    def _orders_of(self, balance, product=None) -> pd.DataFrame:
+        rows = self._orders_by.get(balance, self.orders.iloc[0:0])
         return rows if product is None else rows[rows["product_code"] == product]
 
     # events
 
     def compose(self, key) -> int:
         """Add the components of one detail; returns their sum (today's amount)."""
-        event, customer, currency, product = key
+        event, customer, currency, subsidiary, product = key
+        balance = (customer, currency, subsidiary)  # BALANCE_KEY
         if event == "billing":
-            return self._billing(key, customer, currency, product)
+            return self._billing(key, balance, product)
         if event == "revenue":
-            return self._revenue(key, customer, currency, product)
-        return self._unbilled(key, customer, currency)
+            return self._revenue(key, balance, product)
+        return self._unbilled(key, balance)
 
-    def _billing(self, key, customer, currency, product):
-        rows = self._billing_of(customer, currency, product)
+    def _billing(self, key, balance, product):
+        rows = self._billing_of(balance, product)
         periods = rows["period"]
         own = self._add(
             key,
@@ -261,8 +262,8 @@ class _Composer:
         )
         return own + catch_up
 
-    def _revenue(self, key, customer, currency, product):
-        rows = self._orders_of(customer, currency, product)
+    def _revenue(self, key, balance, product):
+        rows = self._orders_of(balance, product)
         own = self._add(
             key,
             PERIOD,
@@ -278,15 +279,15 @@ class _Composer:
         )
         return own + catch_up
 
-    def _balance_sources(self, key, component, customer, currency, through, column, sign):
-        billed = self._billing_of(customer, currency)
+    def _balance_sources(self, key, component, balance, through, column, sign):
+        billed = self._billing_of(balance)
         billed = billed[billed["period"] <= through]
-        orders = self._orders_of(customer, currency)
+        orders = self._orders_of(balance)
         return self._order_sources(orders, key, component, column, sign=sign) + (
             self._billing_sources(billed, key, component, sign=-sign)
         )
 
-    def _unbilled(self, key, customer, currency):
+    def _unbilled(self, key, balance):
         total = 0
         for component, through, column, sign, label in (
             (
@@ -304,7 +305,7 @@ class _Composer:
                 f"less the opening balance (before go-live {self.go_live})",
             ),
         ):
-            sources = self._balance_sources(key, component, customer, currency, through, column, 1)
+            sources = self._balance_sources(key, component, balance, through, column, 1)
             net = sum(s["amount_cents"] for s in sources)  # recognized − billed
             if net > 0:
                 for source in sources:
@@ -380,7 +381,9 @@ def explain_period(
     currency, product_code, period, amount_cents, netsuite_id, line_id, document_type,
     document_number); `orders`: CRM sales order lines (as the store holds them).
     """
-    details = details[[*DETAIL_KEY, "amount_cents"]].sort_values(DETAIL_KEY).reset_index(drop=True)
+    details = with_subsidiary(details)[[*DETAIL_KEY, "amount_cents"]]
+    details = details.sort_values(DETAIL_KEY).reset_index(drop=True)
+    posted = with_subsidiary(posted)
     rebuilt = build_entries(details, mapping, period, max_lines)
     if [(e.external_id, e.lines) for e in rebuilt] != [(e.external_id, e.lines) for e in plan]:
         raise ExplainError(
@@ -408,22 +411,26 @@ def explain_period(
             line_of[(entry.external_id, (line.account_id, line.segments))] = (number, side)
     by_group: dict[tuple, list[JournalEntry]] = defaultdict(list)
     for entry in plan:
-        by_group[(entry.event, entry.currency)].append(entry)
+        by_group[(entry.event, entry.subsidiary, entry.currency)].append(entry)
 
     records = details.to_dict(orient="records")
     pair_of = {_key(row): _pair_of(details.iloc[[i]], mapping) for i, row in enumerate(records)}
     group_pairs: dict[tuple, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
     for row in records:
-        group_pairs[(row["event"], row["currency"])][pair_of[_key(row)]] += int(row["amount_cents"])
+        group = (row["event"], row["subsidiary"], row["currency"])
+        group_pairs[group][pair_of[_key(row)]] += int(row["amount_cents"])
     where = {
         group: _entry_of_pair(by_group[group], pairs)
         for group, pairs in group_pairs.items()
         if group in by_group
     }
+    group_of = dict(zip(DETAIL_KEY, range(len(DETAIL_KEY)), strict=True))
+
+    def group(key: tuple) -> tuple:
+        return tuple(key[group_of[k]] for k in ("event", "subsidiary", "currency"))
+
     entry_of = {
-        key: where[(key[0], key[2])].get(pair)
-        for key, pair in pair_of.items()
-        if (key[0], key[2]) in where
+        key: where[group(key)].get(pair) for key, pair in pair_of.items() if group(key) in where
     }
 
     contributions = []
@@ -580,7 +587,7 @@ def explanation_text(
         ]
         parts = by_line[(line.external_id, line.line)]
         for part in _records(parts.sort_values(["customer_id", "product_code", "event"])):
-            key = (part.event, part.customer_id, part.currency, part.product_code)
+            key = tuple(getattr(part, k) for k in DETAIL_KEY)
             product = f" {part.product_code}" if part.product_code else ""
             rows.append((f"  {part.event} {part.customer_id}{product}", int(part.amount_cents)))
             for component in components[key]:

@@ -3,6 +3,10 @@ per-product overrides, segment values (department, class, location, `cseg_*`) pe
 default, and an optional subsidiary.
 
 A product row overrides the default row of its account type, for the account and the segments.
+In a OneWorld account (SPEC §12) rows that name a subsidiary apply to that subsidiary and, for
+each account type they map, replace the rows without one for it; rows without a subsidiary apply
+to every subsidiary. Without OneWorld the plan has no subsidiaries: rows without one apply, and a
+mapping that names exactly one subsidiary (today's single-subsidiary files) applies as a whole.
 """
 
 from __future__ import annotations
@@ -52,34 +56,67 @@ class MappingRow:
 @dataclass(frozen=True)
 class AccountMapping:
     rows: tuple[MappingRow, ...]
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _own: dict = field(default_factory=dict, compare=False, repr=False)
+    _general: dict = field(default_factory=dict, compare=False, repr=False)
+    _unscoped: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for row in self.rows:
-            self._index[(row.account_type, row.product_code)] = row
+            if row.subsidiary:
+                self._own[(row.account_type, row.product_code, row.subsidiary)] = row
+                self._own[(row.account_type, None, row.subsidiary)] = True  # the type is mapped
+            else:
+                self._general[(row.account_type, row.product_code)] = row
+        # A plan without subsidiaries (no OneWorld): the general rows, and in a file that names
+        # one subsidiary only (today's single-subsidiary files) its rows fill the gaps.
+        self._unscoped.update(self._general)
+        if self.subsidiary:
+            for row in self.rows:
+                self._unscoped.setdefault((row.account_type, row.product_code), row)
 
-    def row_for(self, account_type: str, product_code: str = "") -> MappingRow | None:
-        return self._index.get((account_type, product_code or "")) or self._index.get(
-            (account_type, "")
-        )
+    def row_for(
+        self, account_type: str, product_code: str = "", subsidiary: str = ""
+    ) -> MappingRow | None:
+        product_code = product_code or ""
+        if subsidiary and (account_type, None, subsidiary) in self._own:
+            return self._own.get((account_type, product_code, subsidiary)) or self._own.get(
+                (account_type, "", subsidiary)
+            )
+        rows = self._general if subsidiary else self._unscoped
+        return rows.get((account_type, product_code)) or rows.get((account_type, ""))
 
     @property
     def subsidiary(self) -> str:
-        return next((row.subsidiary for row in self.rows if row.subsidiary), "")
+        """The one subsidiary the file names (a single-subsidiary file), else "": what an entry
+        without a subsidiary of its own is sent with, as before OneWorld support."""
+        subsidiaries = {row.subsidiary for row in self.rows if row.subsidiary}
+        return next(iter(subsidiaries)) if len(subsidiaries) == 1 else ""
 
-    def missing(self, needed: dict[str, set[str]]) -> list[str]:
-        """`needed`: account type → product codes it must cover; returns sentences."""
+    def missing(self, needed: dict) -> list[str]:
+        """`needed`: (account type, subsidiary) → product codes it must cover (or account type
+        → product codes, without subsidiaries); returns sentences."""
         problems = []
-        for account_type in ACCOUNT_TYPES:
-            products = needed.get(account_type, set())
+        by_key = {(k, "") if isinstance(k, str) else k: v for k, v in needed.items()}
+        for account_type, subsidiary in sorted(
+            by_key, key=lambda k: (k[1], ACCOUNT_TYPES.index(k[0]))
+        ):
+            products = by_key[(account_type, subsidiary)]
             uncovered = sorted(
-                p or "(default)" for p in products if not self.row_for(account_type, p)
+                p or "(default)" for p in products if not self.row_for(account_type, p, subsidiary)
             )
-            if uncovered:
+            if not uncovered:
+                continue
+            needed_for = f"{', '.join(uncovered[:5])}{' …' if len(uncovered) > 5 else ''}"
+            if subsidiary:
                 problems.append(
-                    f"account type {account_type} is not mapped (needed for "
-                    f"{', '.join(uncovered[:5])}{' …' if len(uncovered) > 5 else ''}); add a "
-                    f"default row for {account_type} to the mapping file."
+                    f"account type {account_type} is not mapped for subsidiary {subsidiary} "
+                    f"(needed for {needed_for}); add a row for {account_type} with subsidiary "
+                    f"{subsidiary}, or one without a subsidiary, to the mapping file."
+                )
+            else:
+                problems.append(
+                    f"account type {account_type} is not mapped (needed for {needed_for}); add "
+                    f"a default row for {account_type} to the mapping file."
                 )
         return problems
 
@@ -121,8 +158,7 @@ def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
         raise MappingError(problems, f"{len(problems)} problem(s) in {name}, nothing loaded:")
     reader.fieldnames = header
     rows: list[MappingRow] = []
-    seen: dict[tuple[str, str], int] = {}
-    subsidiaries: set[str] = set()
+    seen: dict[tuple[str, str, str], int] = {}
     for raw in reader:
         number = reader.line_num  # the line in the file, blank lines included
         row = {k: (v or "").strip() for k, v in raw.items() if k}
@@ -151,13 +187,12 @@ def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
         subsidiary = row.get("subsidiary", "")
         if subsidiary and not is_internal_id(subsidiary):
             problems.append(f"{where}, column subsidiary: {subsidiary!r} is not an internal id.")
-        elif subsidiary:
-            subsidiaries.add(subsidiary)
-        key = (account_type, row["product_code"])
+        key = (account_type, row["product_code"], subsidiary)
         if key in seen:
+            scope = f" in subsidiary {subsidiary}" if subsidiary else ""
             problems.append(
                 f"{where}: account_type {account_type} for "
-                f"{row['product_code'] or 'the default'} repeats row {seen[key]}."
+                f"{row['product_code'] or 'the default'}{scope} repeats row {seen[key]}."
             )
         seen[key] = number
         rows.append(
@@ -165,8 +200,6 @@ def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
                 account_type, account_id, row["product_code"], tuple(sorted(segments)), subsidiary
             )
         )
-    if len(subsidiaries) > 1:
-        problems.append(f"{name}: more than one subsidiary ({', '.join(sorted(subsidiaries))}).")
     if not rows and not problems:
         problems.append(f"{name}: has no rows.")
     if problems:

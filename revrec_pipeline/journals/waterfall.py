@@ -40,12 +40,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from revrec_pipeline.journals.entries import POSTED, TARGET_KEY, JournalEntry, cumulative_targets
+from revrec_pipeline.journals.entries import (
+    BALANCE_KEY,
+    POSTED,
+    TARGET_KEY,
+    JournalEntry,
+    cumulative_targets,
+    with_subsidiary,
+)
 from revrec_pipeline.journals.periods import next_period, previous_period
 from revrec_pipeline.journals.recognition import cumulative_by_period
 
 MONTHS = 12
-BALANCE_KEY = ["customer_id", "currency"]
 LINE_TOTALS = ["contract_cents", "recognized_cents"]
 BALANCE_COLUMNS = [
     *BALANCE_KEY,
@@ -92,8 +98,10 @@ def future_periods(period: str, months: int = MONTHS) -> list[str]:
 
 def _lines(orders: pd.DataFrame, period: str, months: list[str]) -> pd.DataFrame:
     columns = [*TARGET_KEY, *LINE_TOTALS, *months, "later_cents"]
+    amounts = columns[len(TARGET_KEY) :]
     if orders.empty:
-        return pd.DataFrame(columns=columns).astype({c: "int64" for c in columns[3:]})
+        return pd.DataFrame(columns=columns).astype({c: "int64" for c in amounts})
+    orders = with_subsidiary(orders)
     cumulative = cumulative_by_period(orders, [period, *months])
     frame = orders[TARGET_KEY].copy()
     frame["contract_cents"] = orders["amount_cents"].astype("int64")
@@ -103,12 +111,12 @@ def _lines(orders: pd.DataFrame, period: str, months: list[str]) -> pd.DataFrame
         frame[month] = cumulative[month] - before
         before = cumulative[month]
     frame["later_cents"] = frame["contract_cents"] - before
-    grouped = frame.groupby(TARGET_KEY, as_index=False)[columns[3:]].sum()
-    return grouped.astype({c: "int64" for c in columns[3:]}).sort_values(TARGET_KEY)[columns]
+    grouped = frame.groupby(TARGET_KEY, as_index=False)[amounts].sum()
+    return grouped.astype({c: "int64" for c in amounts}).sort_values(TARGET_KEY)[columns]
 
 
 def balances(billing: pd.DataFrame, orders: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Per customer and currency: CB, CR, deferred = max(CB − CR, 0), unbilled = max(CR − CB, 0),
+    """Per customer, currency and subsidiary: CB, CR, deferred = max(CB − CR, 0), unbilled = max(CR − CB, 0),
     through `period`'s end, over all activity (from `entries.cumulative_targets`)."""
     targets = cumulative_targets(billing, orders, period)
     wide = (

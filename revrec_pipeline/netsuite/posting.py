@@ -169,7 +169,11 @@ class _PeriodPosting:
         """Each entry: recorded when NetSuite already holds it as planned, else written (upsert
         by external id), read back and verified."""
         send_currency = self.profile.feature("multi_currency") is not False
-        subsidiary = mapping.subsidiary if self.profile.feature("oneworld") is not False else ""
+        # An entry of a OneWorld plan names its subsidiary; otherwise the mapping's one
+        # subsidiary is sent as before (never where the account has no OneWorld).
+        default_subsidiary = (
+            mapping.subsidiary if self.profile.feature("oneworld") is not False else ""
+        )
         period_checked = False
         for entry, state in todo:
             netsuite_id = state["netsuite_id"]
@@ -201,7 +205,7 @@ class _PeriodPosting:
                 body = entry_body(
                     entry,
                     currency_ids.get(entry.currency) if send_currency else None,
-                    subsidiary,
+                    entry.subsidiary or default_subsidiary,
                     self.netsuite_period["id"],
                     approved=approved,
                 )

@@ -9,7 +9,12 @@ from sqlalchemy import func, select
 from revrec_pipeline.journals.explain import ExplainError, Explanation, explain_period
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore
-from revrec_pipeline.store.journals import plan_exists, read_mapping, read_plan
+from revrec_pipeline.store.journals import (
+    plan_exists,
+    read_journal_inputs,
+    read_mapping,
+    read_plan,
+)
 from revrec_pipeline.store.periods import go_live_period, parse_period
 
 
@@ -31,7 +36,13 @@ def explain_from_store(store: RevRecStore, period: str) -> Explanation:
             )
         go_live = go_live_period(conn)
         plan = [entry for entry, _state in read_plan(conn, period)]
-        columns = [detail.c.event, detail.c.customer_id, detail.c.currency, detail.c.product_code]
+        columns = [
+            detail.c.event,
+            detail.c.customer_id,
+            detail.c.currency,
+            detail.c.subsidiary,
+            detail.c.product_code,
+        ]
         details = _frame(
             conn, select(*columns, detail.c.amount_cents).where(detail.c.period == period)
         )
@@ -53,9 +64,10 @@ def explain_from_store(store: RevRecStore, period: str) -> Explanation:
                 billing_t.c.line_id,
                 billing_t.c.document_type,
                 billing_t.c.document_number,
+                billing_t.c.subsidiary_id.label("subsidiary"),
             ),
         )
-        orders = _frame(conn, select(schema.crm_sales_order_line))
+        _billing, orders = read_journal_inputs(conn)  # each order line with its subsidiary
         mapping = read_mapping(conn)
     return explain_period(
         period=period,

@@ -16,8 +16,10 @@ from revrec_pipeline.journals.entries import (
     POSTED,
     JournalEntry,
     JournalLine,
+    with_subsidiary,
 )
 from revrec_pipeline.journals.mapping import AccountMapping, MappingRow
+from revrec_pipeline.journals.subsidiaries import order_subsidiaries
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore, utcnow
 
@@ -65,7 +67,9 @@ def read_mapping(conn: Connection) -> AccountMapping:
 
 
 def read_journal_inputs(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The loaded billing schedule and the CRM sales order lines."""
+    """The loaded billing schedule and the CRM sales order lines, each with its subsidiary as
+    text (OneWorld; "" without it): a billing line's is its document's, an order line's its
+    own or its customer's primary subsidiary (`journals.subsidiaries`)."""
     billing_t, orders_t = schema.billing_schedule_line, schema.crm_sales_order_line
     billing = conn.execute(
         select(
@@ -74,13 +78,55 @@ def read_journal_inputs(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
             func.coalesce(billing_t.c.product_code, "").label("product_code"),
             billing_t.c.period,
             billing_t.c.amount_cents,
+            billing_t.c.subsidiary_id.label("subsidiary"),
         )
     )
     orders = conn.execute(select(orders_t))
-    return (
-        pd.DataFrame(billing.fetchall(), columns=list(billing.keys())),
-        pd.DataFrame(orders.fetchall(), columns=list(orders.keys())),
+    billing_frame = with_subsidiary(pd.DataFrame(billing.fetchall(), columns=list(billing.keys())))
+    orders_frame = pd.DataFrame(orders.fetchall(), columns=list(orders.keys()))
+    orders_frame["subsidiary"] = order_subsidiaries(orders_frame, customer_subsidiaries(conn))
+    return billing_frame, orders_frame
+
+
+def oneworld_store(conn: Connection) -> bool:
+    """Whether the store holds NetSuite subsidiaries: the sync found OneWorld."""
+    table = schema.netsuite_subsidiary
+    return conn.execute(select(table.c.id).limit(1)).first() is not None
+
+
+def customer_subsidiaries(conn: Connection) -> dict[str, set[int]]:
+    """CRM customer id → primary subsidiaries of the NetSuite customers it matches: those its
+    billed lines name, else those matching it by name or by external id (OneWorld only)."""
+    from revrec_pipeline.invoices.matching import match_customers
+
+    ns_t, billing_t = schema.netsuite_customer, schema.billing_schedule_line
+    primary = dict(
+        conn.execute(select(ns_t.c.id, ns_t.c.subsidiary).where(ns_t.c.subsidiary.is_not(None)))
+        .tuples()
+        .all()
     )
+    if not primary:
+        return {}
+    billed: dict[str, set[int]] = {}
+    for customer_id, netsuite_id in conn.execute(
+        select(billing_t.c.customer_id, billing_t.c.netsuite_customer_id).distinct()
+    ):
+        if netsuite_id in primary:
+            billed.setdefault(customer_id, set()).add(int(primary[netsuite_id]))
+    columns = ["id", "companyname", "isperson", "firstname", "lastname", "entityid", "externalid"]
+    result = conn.execute(select(*(ns_t.c[c] for c in columns)))
+    netsuite = pd.DataFrame(result.fetchall(), columns=columns)
+    crm = conn.execute(select(schema.crm_customer))
+    crm_frame = pd.DataFrame(crm.fetchall(), columns=list(crm.keys()))
+    matched: dict[str, set[int]] = {}
+    for by_name in (True, False):
+        matches = match_customers(netsuite, crm_frame, by_name=by_name)
+        for customer_id, netsuite_id in zip(
+            matches["customer_id"], matches["netsuite_customer_id"], strict=True
+        ):
+            if customer_id is not None and netsuite_id in primary:
+                matched.setdefault(customer_id, set()).add(int(primary[netsuite_id]))
+    return {c: billed.get(c) or matched[c] for c in {*billed, *matched}}
 
 
 def posted_details_before(conn: Connection, period: str) -> pd.DataFrame:
@@ -92,6 +138,7 @@ def posted_details_before(conn: Connection, period: str) -> pd.DataFrame:
             table.c.currency,
             table.c.product_code,
             table.c.amount_cents,
+            table.c.subsidiary,
         ).where(table.c.period < period)
     )
     return pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
@@ -119,7 +166,10 @@ def save_plan(conn: Connection, period: str, details: pd.DataFrame, entries: lis
     if len(details):
         conn.execute(
             insert(schema.journal_detail),
-            [{"period": period, **row} for row in details.to_dict(orient="records")],
+            [
+                {"period": period, **row}
+                for row in with_subsidiary(details).to_dict(orient="records")
+            ],
         )
     if entries:
         conn.execute(
@@ -138,6 +188,7 @@ def save_plan(conn: Connection, period: str, details: pd.DataFrame, entries: lis
                     "lines": json.dumps([asdict(line) for line in e.lines]),
                     "status": PLANNED,
                     "verified": False,
+                    "subsidiary": e.subsidiary,
                 }
                 for e in entries
             ],
@@ -150,7 +201,7 @@ def read_plan(conn: Connection, period: str) -> list[tuple[JournalEntry, dict[st
     rows = conn.execute(
         select(table)
         .where(table.c.period == period)
-        .order_by(table.c.event, table.c.currency, table.c.sequence)
+        .order_by(table.c.event, table.c.subsidiary, table.c.currency, table.c.sequence)
     )
     out = []
     for row in rows:
@@ -164,7 +215,13 @@ def read_plan(conn: Connection, period: str) -> list[tuple[JournalEntry, dict[st
             for line in json.loads(row.lines)
         )
         entry = JournalEntry(
-            row.external_id, row.period, row.event, row.currency, row.sequence, lines
+            row.external_id,
+            row.period,
+            row.event,
+            row.currency,
+            row.sequence,
+            lines,
+            row.subsidiary,
         )
         out.append((entry, dict(row._mapping)))
     return out

@@ -232,7 +232,7 @@ journal_mapping = Table(
     Column("product_code", String(255), primary_key=True),  # "" = default row
     Column("netsuite_account_id", String(32), nullable=False),
     Column("segments", Text, nullable=False),  # JSON [[field id, internal id], ...]
-    Column("subsidiary", String(32), nullable=False),
+    Column("subsidiary", String(32), primary_key=True),  # "" = every subsidiary
 )
 
 # Every close of a period: the period-close sensor launches one posting run per row.
@@ -264,6 +264,7 @@ journal_detail = Table(
     Column("currency", String(3), primary_key=True),
     Column("product_code", String(255), primary_key=True),
     Column("amount_cents", BigInteger, nullable=False),
+    Column("subsidiary", String(32), primary_key=True, server_default=""),  # "": no OneWorld
 )
 
 # One row per period whose plan is frozen, even when it posts nothing (a quiet month, or
@@ -294,6 +295,7 @@ journal_posting = Table(
     Column("posted_at", DateTime),
     Column("verified", Boolean, nullable=False, default=False),
     Column("error", Text),
+    Column("subsidiary", String(32), nullable=False, server_default=""),  # "": no OneWorld
 )
 
 # -- close cycle (SPEC §11) ----------------------------------------------------------------------
@@ -339,6 +341,7 @@ superseded_journal_posting = Table(
     Column("error", Text),
     Column("settled", String(16)),
     Column("settled_at", DateTime),
+    Column("subsidiary", String(32), nullable=False, server_default=""),
 )
 
 superseded_journal_detail = Table(
@@ -357,6 +360,7 @@ superseded_journal_detail = Table(
     Column("currency", String(3), primary_key=True),
     Column("product_code", String(255), primary_key=True),
     Column("amount_cents", BigInteger, nullable=False),
+    Column("subsidiary", String(32), primary_key=True, server_default=""),
 )
 
 # Every GL tie-out of a period (the `gl_tieout` check): the latest one is what `revrec status`,

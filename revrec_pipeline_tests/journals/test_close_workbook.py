@@ -66,7 +66,7 @@ PLAN = [
 
 
 def part(external_id, line, event, customer, currency, product, sign, cents):
-    return (external_id, line, event, customer, currency, product, sign, sign * cents)
+    return (external_id, line, event, customer, currency, "", product, sign, sign * cents)
 
 
 # Each line's parts, signed in the line's terms: a credit memo (discount) takes from line 1.
@@ -111,7 +111,8 @@ EDITED = TieOut(
     findings=[f"{BILLING_ID} (NetSuite journal 1026) was edited in NetSuite: ..."],
 )
 CHECKED_AT = dt.datetime(2026, 11, 2, 9, 31, 5)
-WATERFALL_WIDTH = 18  # customer, currency, product, contract, recognized, 12 months, later
+# customer, currency, subsidiary, product, contract, recognized, 12 months, later
+WATERFALL_WIDTH = 19
 
 
 def record(result: TieOut, error: str | None = None) -> dict:
@@ -191,6 +192,7 @@ def test_journal_entries_one_typed_row_per_line_and_each_entry_balances(book):
         "Status",
         "Event",
         "Currency",
+        "Subsidiary",
         "Line",
         "Account",
         "Debit",
@@ -209,8 +211,9 @@ def test_journal_entries_one_typed_row_per_line_and_each_entry_balances(book):
     assert (first["Department"], first["Class"], first["cseg_region"]) == ("1", "2", None)
     assert first["Tran Date"] == dt.datetime(2026, 10, 31)  # a date cell, not text
     assert first["Posted At (UTC)"] == dt.datetime(2026, 11, 2, 9, 30)
-    assert ws["H2"].number_format == "#,##0.00" and ws["M2"].number_format == "yyyy-mm-dd"
-    assert ws["G2"].data_type == "s"  # an account id stays text
+    assert ws["I2"].number_format == "#,##0.00" and ws["N2"].number_format == "yyyy-mm-dd"
+    assert ws["H2"].data_type == "s"  # an account id stays text
+    assert first["Subsidiary"] is None  # no OneWorld in this plan
     planned = rows[2]
     assert (planned["Status"], planned["NetSuite ID"], planned["Posted At (UTC)"]) == (
         "planned",
@@ -242,6 +245,7 @@ def test_journal_detail_adds_up_to_each_line_to_the_cent(book):
         "Customer ID",
         "Product Code",
         "Currency",
+        "Subsidiary",
         "Amount",
     ]
     sums: dict[tuple, int] = {}
@@ -261,8 +265,15 @@ def test_waterfall_lines_and_a_native_column_chart_of_the_months_ahead(book):
     wb, _, _ = book
     ws = wb["Waterfall"]
     header = [c.value for c in ws[1]]
-    assert header[:5] == ["Customer ID", "Currency", "Product Code", "Contract", "Recognized"]
-    assert header[5:17] == MONTHS and header[17] == "Later"
+    assert header[:6] == [
+        "Customer ID",
+        "Currency",
+        "Subsidiary",
+        "Product Code",
+        "Contract",
+        "Recognized",
+    ]
+    assert header[6:18] == MONTHS and header[18] == "Later"
     wf = deferred_revenue_waterfall(BILLING, ORDERS, PERIOD)
     shown = {(r["Customer ID"], r["Product Code"]): r for r in records(ws, max_col=WATERFALL_WIDTH)}
     for line in wf.lines.itertuples():
@@ -331,7 +342,7 @@ def test_rpo_per_currency_then_balances_per_customer(book):
     assert len(balances) == len(wf.balances)
     for b in wf.balances.to_dict("records"):
         row = balances[(b["customer_id"], b["currency"])]
-        assert (cents(row[4]), cents(row[5])) == (b["deferred_cents"], b["unbilled_cents"])
+        assert (cents(row[5]), cents(row[6])) == (b["deferred_cents"], b["unbilled_cents"])
 
 
 def test_tieout_tab_names_each_differing_entry_with_its_amounts(book):

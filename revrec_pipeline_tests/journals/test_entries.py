@@ -37,7 +37,8 @@ ORDER_COLUMNS = [
     "amount_cents",
     "recognition",
 ]
-DETAIL_COLUMNS = [*DETAIL_KEY, "amount_cents"]
+# Without OneWorld every detail's subsidiary is "": the hand-computed rows leave it out.
+DETAIL_COLUMNS = [k for k in DETAIL_KEY if k != "subsidiary"] + ["amount_cents"]
 
 MAPPING = parse_mapping_csv(
     "account_type,netsuite_account_id,product_code,department,class,location,subsidiary,"
@@ -58,10 +59,12 @@ def billing_frame(rows) -> pd.DataFrame:
 
 
 def details_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=DETAIL_COLUMNS)
+    return pd.DataFrame(rows, columns=DETAIL_COLUMNS).assign(subsidiary="")
 
 
 def rows_of(frame: pd.DataFrame) -> list[tuple]:
+    """The rows without their subsidiary, which must be "" (no OneWorld here)."""
+    assert set(frame["subsidiary"]) <= {""}, "a subsidiary appeared without OneWorld"
     return [tuple(r) for r in frame[DETAIL_COLUMNS].itertuples(index=False)]
 
 
@@ -176,7 +179,7 @@ def test_cumulative_targets_at_the_end_of_october():
 
 def test_october_details_carry_only_octobers_activity():
     details = october_details()
-    assert list(details.columns) == DETAIL_COLUMNS
+    assert list(details.columns) == [*DETAIL_KEY, "amount_cents"]
     assert rows_of(details) == OCTOBER_DETAILS
     assert details["amount_cents"].dtype == "int64"
 
@@ -207,7 +210,8 @@ def test_catch_up_of_a_closed_period_on_the_store(store):
     with store.write() as conn:
         save_plan(conn, "2026-10", october, OCTOBER_ENTRIES)
     october_rows = store.snapshot("journal_detail")
-    assert [row[1:] for row in october_rows] == OCTOBER_DETAILS
+    assert [row[1:-1] for row in october_rows] == OCTOBER_DETAILS
+    assert {row[-1] for row in october_rows} == {""}  # the subsidiary: none without OneWorld
     assert {row[0] for row in october_rows} == {"2026-10"}
 
     # After the close, A's October invoice is edited from 12,000.00 to 11,000.00 (−100,000 in
@@ -490,10 +494,10 @@ def test_odd_max_lines_is_never_exceeded(max_lines):
 def test_needed_accounts_and_an_unmapped_type_named():
     details = october_details()
     assert needed_accounts(details) == {
-        "contra_revenue": {"SUB", "SVC"},
-        "deferred_revenue": {"SUB", "SVC", ""},
-        "revenue": {"SUB", "SVC"},
-        "unbilled_receivable": {""},
+        ("contra_revenue", ""): {"SUB", "SVC"},
+        ("deferred_revenue", ""): {"SUB", "SVC", ""},
+        ("revenue", ""): {"SUB", "SVC"},
+        ("unbilled_receivable", ""): {""},
     }
     assert MAPPING.missing(needed_accounts(details)) == []
     partial = parse_mapping_csv(

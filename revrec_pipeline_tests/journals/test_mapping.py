@@ -65,8 +65,8 @@ def test_every_row_problem_listed_with_file_row_and_column():
         "deferred_revenue,58a,,,,\n"  # row 4: account id is not digits
         "contra_revenue,63,,D1,,\n"  # row 5: department is not digits
         "unbilled_receivable,54,,,east,\n"  # row 6: custom segment is not digits
-        "revenue,62,,,,\n"  # row 7: (revenue, default) again
-        "revenue,64,SVC,,,3\n"  # row 8: a second subsidiary
+        "revenue,62,,,,2\n"  # row 7: (revenue, default, subsidiary 2) again
+        "revenue,64,SVC,,,3\n"  # row 8: another subsidiary's row: fine (OneWorld)
         "contra_revenue,65,SVC,,,X\n"  # row 9: subsidiary is not digits
     )
     with pytest.raises(MappingError) as caught:
@@ -77,12 +77,11 @@ def test_every_row_problem_listed_with_file_row_and_column():
         "m.csv row 4, column netsuite_account_id: '58a' is not a NetSuite internal id (digits).",
         "m.csv row 5, column department: 'D1' is not a NetSuite internal id (digits).",
         "m.csv row 6, column cseg_region: 'east' is not a NetSuite internal id (digits).",
-        "m.csv row 7: account_type revenue for the default repeats row 2.",
+        "m.csv row 7: account_type revenue for the default in subsidiary 2 repeats row 2.",
         "m.csv row 9, column subsidiary: 'X' is not an internal id.",
-        "m.csv: more than one subsidiary (2, 3).",
     ]
     assert caught.value.problems == expected
-    assert str(caught.value) == "7 problem(s) in m.csv, nothing loaded:\n" + "\n".join(
+    assert str(caught.value) == "6 problem(s) in m.csv, nothing loaded:\n" + "\n".join(
         f"  - {p}" for p in expected
     )
 
@@ -207,3 +206,41 @@ def test_a_segment_whose_feature_is_off_is_named_with_the_feature():
     )
     # Unknown (None) is not off: nothing is refused on a guess.
     assert disabled_segments(mapping, {}.get) == []
+
+
+def test_subsidiary_rows_replace_the_general_rows_for_their_subsidiary():
+    """SPEC §12: a row naming a subsidiary applies to it and, for its account type, replaces
+    the rows without a subsidiary; other subsidiaries and types use the general rows."""
+    mapping = parse_mapping_csv(
+        "account_type,netsuite_account_id,product_code,subsidiary\n"
+        "revenue,400,,\n"
+        "revenue,410,SVC,\n"
+        "deferred_revenue,250,,\n"
+        "deferred_revenue,253,,3\n"  # UK Ltd's own deferred revenue account
+        "revenue,430,,3\n"
+    )
+    assert mapping.row_for("deferred_revenue", "SVC", "3").account_id == "253"
+    assert mapping.row_for("deferred_revenue", "SVC", "4").account_id == "250"
+    # Subsidiary 3 maps revenue itself: its default row, not the general SVC override.
+    assert mapping.row_for("revenue", "SVC", "3").account_id == "430"
+    assert mapping.row_for("revenue", "SVC", "1").account_id == "410"
+    assert mapping.row_for("revenue", "SVC").account_id == "410"  # no subsidiary: general
+    assert mapping.subsidiary == "3"  # the one named: sent for entries without a subsidiary
+    assert mapping.missing({("unbilled_receivable", "3"): {""}, ("revenue", "3"): {"SVC"}}) == [
+        "account type unbilled_receivable is not mapped for subsidiary 3 (needed for "
+        "(default)); add a row for unbilled_receivable with subsidiary 3, or one without a "
+        "subsidiary, to the mapping file."
+    ]
+
+
+def test_a_single_subsidiary_mapping_applies_as_a_whole_without_subsidiaries():
+    """Today's files name one subsidiary on every row: without OneWorld (no subsidiary in the
+    plan) those rows apply, and that subsidiary is the one a default entry is sent with."""
+    mapping = parse_mapping_csv(
+        "account_type,netsuite_account_id,product_code,subsidiary\nrevenue,400,,1\n"
+        "revenue,410,SVC,1\n"
+    )
+    assert mapping.row_for("revenue", "SVC").account_id == "410"
+    assert mapping.row_for("revenue", "SVC", "1").account_id == "410"
+    assert mapping.row_for("revenue", "", "3") is None  # subsidiary 3: no row of its own, none general
+    assert mapping.subsidiary == "1"

@@ -104,7 +104,8 @@ def test_waterfall_per_customer_currency_and_product_by_hand():
         assert int(row["recognized_cents"]) == recognized
         assert [int(row[m]) for m in MONTHS] == months, (customer, product)
         assert int(row["later_cents"]) == later
-    assert all(pd.api.types.is_integer_dtype(wf.lines[c]) for c in wf.lines.columns[3:])
+    assert all(pd.api.types.is_integer_dtype(wf.lines[c]) for c in wf.lines.columns[4:])
+    assert set(wf.lines["subsidiary"]) == {""}  # no OneWorld here
 
 
 def test_balances_per_customer_and_currency_by_hand():

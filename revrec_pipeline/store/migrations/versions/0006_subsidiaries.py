@@ -36,6 +36,24 @@ def upgrade() -> None:
         sa.Column("is_inactive", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    # Journals per subsidiary: "" (no OneWorld) for everything planned so far, and the
+    # subsidiary joins the keys of the details and of the mapping rows.
+    for table in ("journal_posting", "superseded_journal_posting"):
+        op.add_column(
+            table, sa.Column("subsidiary", sa.String(length=32), nullable=False, server_default="")
+        )
+    _rekey(
+        "journal_detail",
+        ["period", "event", "customer_id", "currency", "product_code", "subsidiary"],
+    )
+    _rekey(
+        "superseded_journal_detail",
+        ["reopen_id", "event", "customer_id", "currency", "product_code", "subsidiary"],
+    )
+    with op.batch_alter_table("journal_mapping", recreate="always") as batch:
+        batch.create_primary_key(
+            "pk_journal_mapping", ["account_type", "product_code", "subsidiary"]
+        )
     # In a OneWorld account (or one whose features are not known yet) stored documents and
     # customers lack their subsidiary: the next sync re-reads them all (a full load of those
     # streams). Without OneWorld there is nothing to read, and nothing is reset.
@@ -46,6 +64,15 @@ def upgrade() -> None:
             "DELETE FROM sync_state WHERE stream IN "
             "('transactions:CustInvc', 'transactions:CustCred', 'customers')"
         )
+
+
+def _rekey(table: str, key: list[str]) -> None:
+    """Add `subsidiary` ("" for every existing row) and make it part of the primary key."""
+    with op.batch_alter_table(table, recreate="always") as batch:
+        batch.add_column(
+            sa.Column("subsidiary", sa.String(length=32), nullable=False, server_default="")
+        )
+        batch.create_primary_key(f"pk_{table}", key)
 
 
 def downgrade() -> None:
