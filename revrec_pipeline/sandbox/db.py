@@ -46,7 +46,9 @@ CREATE TABLE IF NOT EXISTS currency (
     id INTEGER PRIMARY KEY, symbol TEXT, name TEXT, isbasecurrency TEXT, exchangerate REAL,
     isinactive TEXT);
 CREATE TABLE IF NOT EXISTS subsidiary (
-    id INTEGER PRIMARY KEY, name TEXT, fullname TEXT, currency INTEGER, isinactive TEXT);
+    id INTEGER PRIMARY KEY, name TEXT, fullname TEXT, currency INTEGER, parent INTEGER,
+    iselimination TEXT DEFAULT 'F', isinactive TEXT);
+CREATE TABLE IF NOT EXISTS accountsubsidiarymap (account INTEGER, subsidiary INTEGER);
 CREATE TABLE IF NOT EXISTS account (
     id INTEGER PRIMARY KEY, acctnumber TEXT, accountsearchdisplayname TEXT, fullname TEXT,
     accttype TEXT, isinactive TEXT);
@@ -103,7 +105,8 @@ COLUMNS = {
     "deletedrecord": "recordid type recordtypeid name externalid deleteddate deleteddateusertz "
     "context deletedby iscustomrecord iscustomlist iscustomtransaction scriptid",
     "currency": "id symbol name isbasecurrency exchangerate isinactive",
-    "subsidiary": "id name fullname currency isinactive",
+    "subsidiary": "id name fullname currency parent iselimination isinactive",
+    "accountsubsidiarymap": "account subsidiary",
     "account": "id acctnumber accountsearchdisplayname fullname accttype isinactive",
     "department": "id name fullname isinactive",
     "classification": "id name fullname isinactive",
@@ -136,6 +139,14 @@ def connect(path: str, now_local: Callable, read_only: bool = False) -> sqlite3.
 
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
+    # A database loaded before the subsidiary's parent and elimination columns gains them.
+    have = {row[1] for row in conn.execute("PRAGMA table_info(subsidiary)")}
+    if "parent" not in have:
+        conn.execute("ALTER TABLE subsidiary ADD COLUMN parent INTEGER")
+        conn.execute("UPDATE subsidiary SET parent = 1 WHERE id <> 1")
+    if "iselimination" not in have:
+        conn.execute("ALTER TABLE subsidiary ADD COLUMN iselimination TEXT DEFAULT 'F'")
+        conn.execute("UPDATE subsidiary SET iselimination = 'F'")
     conn.execute("INSERT INTO dual (dummy) SELECT 'X' WHERE NOT EXISTS (SELECT 1 FROM dual)")
 
 
