@@ -104,7 +104,8 @@ class NetSuiteSandbox(DataMutations):
         """A reused database keeps the features it was loaded with: they shaped its data."""
         wanted = data_features(self.config)
         if loaded is not None and loaded != wanted:
-            differ = ", ".join(sorted(k for k in wanted if loaded.get(k) != wanted[k]))
+            names = set(wanted) | set(loaded)
+            differ = ", ".join(sorted(k for k in names if loaded.get(k) != wanted.get(k)))
             raise ValueError(
                 f"The sandbox database {self.db_path} was loaded with other features ({differ} "
                 "differ); start it with the same features or give a new database file."
