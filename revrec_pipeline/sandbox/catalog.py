@@ -33,7 +33,7 @@ FEATURE_RECORDS = {
     "departments": ("department",),
     "classes": ("classification",),
     "locations": ("location",),
-    "oneworld": ("subsidiary", "accountsubsidiarymap"),
+    "oneworld": ("subsidiary", "accountsubsidiarymap", "customersubsidiaryrelationship"),
 }
 # Fields NetSuite keeps on the line, not the header: naming them on `transaction` fails.
 # createdfrom answers 500 UNEXPECTED_ERROR (two live reports); subsidiary 400 REMOVED.
@@ -57,7 +57,14 @@ DISPLAY_REFERENCES = {
     "postingperiod": ("accountingperiod", "periodname"),
 }
 REFERENCING_RECORDS = frozenset(
-    {"transaction", "transactionline", "customer", "subsidiary", "accountsubsidiarymap"}
+    {
+        "transaction",
+        "transactionline",
+        "customer",
+        "subsidiary",
+        "accountsubsidiarymap",
+        "customersubsidiaryrelationship",
+    }
 )
 # How error messages spell record names.
 RECORD_NAMES = {
@@ -65,6 +72,7 @@ RECORD_NAMES = {
     "deletedrecord": "deletedRecord",
     "accountingperiod": "accountingPeriod",
     "accountsubsidiarymap": "accountSubsidiaryMap",
+    "customersubsidiaryrelationship": "customerSubsidiaryRelationship",
 }
 
 

@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS subsidiary (
     id INTEGER PRIMARY KEY, name TEXT, fullname TEXT, currency INTEGER, parent INTEGER,
     iselimination TEXT DEFAULT 'F', isinactive TEXT);
 CREATE TABLE IF NOT EXISTS accountsubsidiarymap (account INTEGER, subsidiary INTEGER);
+CREATE TABLE IF NOT EXISTS customersubsidiaryrelationship (
+    id INTEGER PRIMARY KEY, entity INTEGER, subsidiary INTEGER, isprimarysub TEXT,
+    primarycurrency INTEGER);
 CREATE TABLE IF NOT EXISTS account (
     id INTEGER PRIMARY KEY, acctnumber TEXT, accountsearchdisplayname TEXT, fullname TEXT,
     accttype TEXT, isinactive TEXT);
@@ -107,6 +110,7 @@ COLUMNS = {
     "currency": "id symbol name isbasecurrency exchangerate isinactive",
     "subsidiary": "id name fullname currency parent iselimination isinactive",
     "accountsubsidiarymap": "account subsidiary",
+    "customersubsidiaryrelationship": "id entity subsidiary isprimarysub primarycurrency",
     "account": "id acctnumber accountsearchdisplayname fullname accttype isinactive",
     "department": "id name fullname isinactive",
     "classification": "id name fullname isinactive",

@@ -19,6 +19,7 @@ from .subsidiaries import (
     SUBSIDIARY_OF_CURRENCY,
     account_rows,
     account_subsidiary_map,
+    load_customer_subsidiaries,
     manifest_part,
     subsidiaries_for,
 )
@@ -46,6 +47,8 @@ def load_dataset(path: str, dataset: Dataset, config: SandboxConfig | None = Non
         bulk_load(conn, "customer", shape.customers(dataset.customers))
         bulk_load(conn, "deletedrecord", dataset.deleted_customers)
         _load_documents(conn, dataset, shape)
+        if config.oneworld:
+            load_customer_subsidiaries(conn)
         conn.executescript(INDEXES)
         conn.execute("ANALYZE")
         counts = dataset.counts()

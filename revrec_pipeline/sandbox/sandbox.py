@@ -29,7 +29,7 @@ from .oauth import NonceCache
 from .oauth2 import TOKEN_PATH, TokenStore
 from .pages import JOURNAL_PAGE, journal_page
 from .server import SandboxHTTPServer, admin, authenticate, error, route, sleep, token_endpoint
-from .subsidiaries import account_subsidiary_map
+from .subsidiaries import account_subsidiary_map, load_customer_subsidiaries
 
 TOO_MANY = "Concurrent request limit exceeded. Request blocked."
 
@@ -532,11 +532,13 @@ def _int_keys(manifest: dict) -> dict:
 
 def _fill_account_subsidiary_map(conn: sqlite3.Connection, config: SandboxConfig) -> None:
     """A database loaded before AccountSubsidiaryMap existed gets its rows (one subsidiary
-    mode: every account available to every subsidiary)."""
+    mode: every account available to every subsidiary), and its customers' subsidiaries."""
     if not config.oneworld or conn.execute("SELECT 1 FROM accountsubsidiarymap").fetchone():
         return
     loaded = [r[0] for r in conn.execute("SELECT id FROM subsidiary")]
     bulk_load(conn, "accountsubsidiarymap", account_subsidiary_map("one", loaded))
+    if not conn.execute("SELECT 1 FROM customersubsidiaryrelationship").fetchone():
+        load_customer_subsidiaries(conn)
 
 
 def _is_loaded(path: str) -> bool:

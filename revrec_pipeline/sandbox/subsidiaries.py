@@ -119,6 +119,24 @@ def account_subsidiary_map(mode: str, subsidiary_ids: Iterable[int]) -> list[dic
     return rows
 
 
+def load_customer_subsidiaries(conn) -> None:
+    """CustomerSubsidiaryRelationship (Records Catalog: id, entity, subsidiary, isprimarysub,
+    primarycurrency, ...): each customer's primary subsidiary, and a secondary one for every
+    other subsidiary it has a document in (NetSuite asks the customer to be assigned to a
+    subsidiary before it transacts there)."""
+    conn.execute(
+        "INSERT INTO customersubsidiaryrelationship (entity, subsidiary, isprimarysub, "
+        "primarycurrency) SELECT id, subsidiary, 'T', currency FROM customer ORDER BY id"
+    )
+    conn.execute(
+        "INSERT INTO customersubsidiaryrelationship (entity, subsidiary, isprimarysub, "
+        "primarycurrency) SELECT DISTINCT c.id, tl.subsidiary, 'F', c.currency "
+        'FROM "transaction" t JOIN transactionline tl ON tl."transaction" = t.id '
+        "AND tl.mainline = 'T' JOIN customer c ON c.id = t.entity "
+        "WHERE tl.subsidiary <> c.subsidiary ORDER BY c.id, tl.subsidiary"
+    )
+
+
 def allowed_currencies(subsidiary: Subsidiary, by_id: dict[int, Subsidiary]) -> set[int]:
     """A subsidiary's journal entries may be in its base currency or its parent's (a foreign
     subsidiary booking in the group currency); the sandbox's rule, see the module doc."""

@@ -6,6 +6,7 @@ left as it was."""
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 import pytest
@@ -183,6 +184,42 @@ def test_documents_are_in_the_subsidiary_of_their_currency_on_every_line(client,
     )
     assert (int(gbp["subsidiary"]), int(gbp["currency"])) == (UK, GBP)
     assert customer == [{"subsidiary": str(PARENT)}]
+
+
+def test_customers_are_assigned_to_every_subsidiary_they_have_documents_in(client):
+    relations = client.query_small(
+        "SELECT r.entity, r.subsidiary, r.isprimarysub, r.primarycurrency, c.subsidiary AS "
+        "primary_sub, c.currency FROM customersubsidiaryrelationship r "
+        "JOIN customer c ON c.id = r.entity ORDER BY r.entity, r.subsidiary"
+    )
+    primaries = [r for r in relations if r["isprimarysub"] == "T"]
+    customers = client.query_small("SELECT COUNT(id) AS n FROM customer")
+    assert len(primaries) == int(customers[0]["n"])  # one primary each: customer.subsidiary
+    assert all(r["subsidiary"] == r["primary_sub"] for r in primaries)
+    assert all(r["primarycurrency"] == r["currency"] for r in relations)
+    secondary = {(int(r["entity"]), int(r["subsidiary"])) for r in relations} - {
+        (int(r["entity"]), int(r["subsidiary"])) for r in primaries
+    }
+    assert (104, UK) in secondary and (105, GERMANY) in secondary  # the GBP and EUR specials
+    documents = client.query_small(
+        "SELECT DISTINCT t.entity, tl.subsidiary FROM transaction t JOIN transactionline tl "
+        "ON tl.transaction = t.id AND tl.mainline = 'T' WHERE t.type IN ('CustInvc', 'CustCred')"
+    )
+    assigned = {(int(r["entity"]), int(r["subsidiary"])) for r in relations}
+    assert {(int(d["entity"]), int(d["subsidiary"])) for d in documents} <= assigned
+
+
+def test_crm_orders_name_the_subsidiary_only_where_it_is_not_the_customers(small, tmp_path):
+    _, orders_path = small.write_crm_csv(tmp_path, subsidiaries="several")
+    with orders_path.open(encoding="utf-8") as fh:
+        orders = list(csv.DictReader(fh))
+    named = {(o["order_number"], o["currency"], o["subsidiary"]) for o in orders if o["subsidiary"]}
+    gbp_order = f"SO-{small.manifest['invoice_gbp']}"
+    assert (gbp_order, "GBP", str(UK)) in named  # a USD customer's GBP invoice: the UK's
+    assert {(c, s) for _, c, s in named} <= {("GBP", str(UK)), ("EUR", str(GERMANY))}
+    _, default_path = small.write_crm_csv(tmp_path / "one")
+    with default_path.open(encoding="utf-8") as fh:
+        assert "subsidiary" not in next(csv.reader(fh))  # the default CSV is as it was
 
 
 def test_the_gl_balances_per_subsidiary_in_its_base_currency(client):
@@ -393,6 +430,10 @@ def test_the_default_account_keeps_its_subsidiaries_and_journal_rules(small):
             {"id": "1", "name": "Parent Company", "currency": "1", "iselimination": "F"},
             {"id": "2", "name": "EMEA Ltd", "currency": "3", "parent": "1", "iselimination": "F"},
         ]
+        relations = client.query_small(
+            "SELECT DISTINCT subsidiary, isprimarysub FROM customersubsidiaryrelationship"
+        )
+        assert relations == [{"subsidiary": "1", "isprimarysub": "T"}]
         mapped = client.query_small("SELECT COUNT(account) AS n FROM accountsubsidiarymap")
         accounts = client.query_small("SELECT COUNT(id) AS n FROM account")
         assert int(mapped[0]["n"]) == 2 * int(accounts[0]["n"])  # every account, everywhere
