@@ -22,6 +22,9 @@ DELETED_DATE_ZONES = ("account", "utc")
 # How many subsidiaries a OneWorld account has: "one" (the parent, all data in it) or
 # "several" (a parent, two foreign subsidiaries and an elimination one; see subsidiaries.py).
 SUBSIDIARY_MODES = ("one", "several")
+# With several subsidiaries, the currencies a journal entry may be in (not settled, see
+# subsidiaries.py): "subsidiary" (its base currency or its parent's), or "any" account currency.
+JOURNAL_CURRENCY_FORMS = ("subsidiary", "any")
 
 # Fixed, documented demo values: the sandbox is a local fake, these protect nothing.
 SANDBOX_CREDENTIALS: dict[str, str] = {
@@ -65,6 +68,7 @@ class SandboxConfig:
     deleted_date_zone: str = "account"  # DeletedRecord.deleteddate: account zone or utc
     # OneWorld's subsidiaries (SUBSIDIARY_MODES): shapes the data, so fixed once loaded.
     subsidiaries: str = "one"
+    journal_currencies: str = "subsidiary"  # JOURNAL_CURRENCY_FORMS; behaviour only
 
     def __post_init__(self) -> None:
         self.validate()
@@ -85,6 +89,11 @@ class SandboxConfig:
             raise ValueError(
                 f"subsidiaries is {self.subsidiaries!r}; expected one of "
                 f"{', '.join(SUBSIDIARY_MODES)}."
+            )
+        if self.journal_currencies not in JOURNAL_CURRENCY_FORMS:
+            raise ValueError(
+                f"journal_currencies is {self.journal_currencies!r}; expected one of "
+                f"{', '.join(JOURNAL_CURRENCY_FORMS)}."
             )
         if self.subsidiaries == "several" and not self.oneworld:
             raise ValueError(

@@ -224,6 +224,7 @@ def parse_header(
     oneworld: bool = True,
     needs_approval: bool = False,
     several: bool = False,
+    any_currency: bool = False,
 ) -> Header:
     """Body fields over the existing record's (an update keeps what it does not send).
 
@@ -260,21 +261,24 @@ def parse_header(
     approved = not needs_approval or body.get("approved") is True
     header = Header(trandate, period_id, subsidiary, currency, memo, 2 if approved else 1)
     if several:
-        header.exchangerate = _check_subsidiary(body, header, refs)
+        header.exchangerate = _check_subsidiary(body, header, refs, any_currency)
     _check_period_open(header, refs)
     return header
 
 
-def _check_subsidiary(body: dict, header: Header, refs: References) -> float:
-    """Refuse an elimination subsidiary or a currency the subsidiary may not use; the
-    entry's exchange rate to the subsidiary's base currency (sent, or the account's rate)."""
+def _check_subsidiary(
+    body: dict, header: Header, refs: References, any_currency: bool = False
+) -> float:
+    """Refuse an elimination subsidiary or a currency the subsidiary may not use (unless
+    `any_currency`); the entry's exchange rate to the subsidiary's base currency (sent, or
+    from the currencies' rates)."""
     base, parent, elimination = refs.subsidiaries[header.subsidiary]
     if elimination:
         raise invalid_value(header.subsidiary, "subsidiary", "subsidiary")
     allowed = {base}
     if parent in refs.subsidiaries:
         allowed.add(refs.subsidiaries[parent][0])  # the group's currency (subsidiaries.py)
-    if header.currency not in allowed:
+    if header.currency not in allowed and not any_currency:
         raise JournalError(
             400,
             "INVALID_KEY_OR_REF",

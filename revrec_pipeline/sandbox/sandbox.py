@@ -51,6 +51,7 @@ CONFIG_KNOBS = {
     "deleted_type_form": str,
     "deleted_date_zone": str,
     "journal_approval": _flag,
+    "journal_currencies": str,
 }
 
 
@@ -385,6 +386,7 @@ class NetSuiteSandbox(DataMutations):
             oneworld=self.config.oneworld,
             needs_approval=self.config.journal_approval,
             several=self.several_subsidiaries,
+            any_currency=self.config.journal_currencies == "any",
         )
         sent = journals.parse_lines(body, refs)
         for line in sent:  # what a workflow clearing a field leaves

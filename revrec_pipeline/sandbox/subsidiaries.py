@@ -15,7 +15,21 @@ SuiteQL holds the account restriction in `AccountSubsidiaryMap (account, subsidi
 per subsidiary an account is available to (nazir99/nsq `schema/facts.json`, live-verified edges
 accountsubsidiarymap.account → account.id and .subsidiary → subsidiary.id). The `subsidiary`
 columns (parent "Parent Subsidiary", iselimination "Elimination", currency, fullname,
-isinactive) are those of a Records Catalog export (nsq `schema/graph.json`, 2026.1).
+isinactive) are those of a Records Catalog export (nsq `schema/graph.json`, 2026.1), and so
+are CustomerSubsidiaryRelationship's (id, entity, subsidiary, isprimarysub, primarycurrency).
+
+Which currencies a subsidiary's journal entry may be in is not settled. NetSuite answers
+"Invalid currency reference key X for subsidiary Y." when a currency is not valid for the
+subsidiary (reference §5.3; the sentence is matched in NetSuite's answers by
+fylein/netsuite-sdk-py), but Oracle's journal entry field help says the currency "defaults to
+the base currency of your company or root parent subsidiary, and can be changed to any other
+currency available in your account" (SuiteScript Records Browser 2026.1, intercompany journal
+entry `currency`, on regular journal entries; SOAP field help NSDOC section_4099136433: "any
+currency defined for your account"). The sandbox's default rule
+is the narrower one, a subsidiary's base currency or its parent's (the group currency a foreign
+subsidiary also books in), so a client is tested against the refusal; SandboxConfig
+journal_currencies="any" switches to the documented wider rule (reference §9: a client must not
+depend on a fact that is not settled).
 """
 
 from __future__ import annotations
@@ -139,7 +153,7 @@ def load_customer_subsidiaries(conn) -> None:
 
 def allowed_currencies(subsidiary: Subsidiary, by_id: dict[int, Subsidiary]) -> set[int]:
     """A subsidiary's journal entries may be in its base currency or its parent's (a foreign
-    subsidiary booking in the group currency); the sandbox's rule, see the module doc."""
+    subsidiary booking in the group currency): the sandbox's default rule (module doc)."""
     allowed = {subsidiary.currency}
     parent = by_id.get(subsidiary.parent or 0)
     if parent is not None:

@@ -309,6 +309,29 @@ def test_currency_the_uk_may_not_use_is_refused_with_netsuites_sentence(client):
     assert refused.detail == "Invalid currency reference key 3 for subsidiary 1."
 
 
+def test_any_currency_switch_follows_the_documented_wider_rule(client, several):
+    """journal_currencies='any': an entry may be in any account currency, at its rate to the
+    subsidiary's base (EUR 1.08 over GBP 1.27 for the UK)."""
+    several.apply_config({"journal_currencies": "any"})
+    try:
+        client.upsert_journal_entry("ow-uk-eur-any", entry(UK, EUR, REVENUE, "127.00"))
+        record = client.get_journal_entry("eid:ow-uk-eur-any")
+        assert (record["currency"]["id"], record["exchangeRate"]) == ("2", 0.850394)
+        debit = client.query_small(
+            "SELECT tal.debit FROM transactionaccountingline tal "
+            f"WHERE tal.transaction = {int(record['id'])} AND tal.debit IS NOT NULL"
+        )
+        assert [Decimal(d["debit"]) for d in debit] == [Decimal("108.00")]
+        # the account restriction still holds
+        refused = refusal(client, "ow-uk-any-account", entry(UK, EUR, NON_UK_DEFERRED))
+        assert refused.detail == "Invalid account reference key 60 for subsidiary 2."
+    finally:
+        several.apply_config({"journal_currencies": "subsidiary"})
+    with pytest.raises(ValueError, match="journal_currencies is 'some'"):
+        several.apply_config({"journal_currencies": "some"})
+    assert several.config.journal_currencies == "subsidiary"
+
+
 def test_elimination_subsidiary_is_refused(client):
     refused = refusal(client, "ow-elimination", entry(ELIMINATION, USD, REVENUE))
     assert refused.detail == (
