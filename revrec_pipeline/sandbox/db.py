@@ -15,6 +15,10 @@ from .functions import register_functions
 # `transactionaccountingline` (the GL impact, reference §4.2) is a view over the lines: one
 # accounting book, base-currency amounts at the header's rate, debit/credit by the line's sign
 # (GL view), the header's posting flag; it can never disagree with the lines it is made from.
+# With several subsidiaries the header's rate is to the document's own subsidiary's base
+# currency, so each line's amount is in its subsidiary's books (join transactionline.subsidiary).
+# accountsubsidiarymap is SuiteQL's AccountSubsidiaryMap (account, subsidiary): one row per
+# subsidiary an account may be used in (nazir99/nsq schema/facts.json, live-verified edges).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customer (
     id INTEGER PRIMARY KEY, entityid TEXT, companyname TEXT, altname TEXT, isperson TEXT,
