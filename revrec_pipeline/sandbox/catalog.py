@@ -28,12 +28,12 @@ FEATURE_FIELDS = {
     "oneworld": (("transactionline", "subsidiary"), ("customer", "subsidiary")),
     "multi_currency": (("transaction", "currency"), ("transaction", "exchangerate")),
 }
-# Feature → the record type that exists only while it is on.
+# Feature → the record types that exist only while it is on.
 FEATURE_RECORDS = {
-    "departments": "department",
-    "classes": "classification",
-    "locations": "location",
-    "oneworld": "subsidiary",
+    "departments": ("department",),
+    "classes": ("classification",),
+    "locations": ("location",),
+    "oneworld": ("subsidiary", "accountsubsidiarymap", "customersubsidiaryrelationship"),
 }
 # Fields NetSuite keeps on the line, not the header: naming them on `transaction` fails.
 # createdfrom answers 500 UNEXPECTED_ERROR (two live reports); subsidiary 400 REMOVED.
@@ -56,12 +56,23 @@ DISPLAY_REFERENCES = {
     "location": ("location", "name"),
     "postingperiod": ("accountingperiod", "periodname"),
 }
-REFERENCING_RECORDS = frozenset({"transaction", "transactionline", "customer"})
+REFERENCING_RECORDS = frozenset(
+    {
+        "transaction",
+        "transactionline",
+        "customer",
+        "subsidiary",
+        "accountsubsidiarymap",
+        "customersubsidiaryrelationship",
+    }
+)
 # How error messages spell record names.
 RECORD_NAMES = {
     "transactionline": "transactionLine",
     "deletedrecord": "deletedRecord",
     "accountingperiod": "accountingPeriod",
+    "accountsubsidiarymap": "accountSubsidiaryMap",
+    "customersubsidiaryrelationship": "customerSubsidiaryRelationship",
 }
 
 
@@ -91,7 +102,7 @@ class Catalog:
         off = [name for name in FEATURE_IDS if not getattr(config, name)]
         removed_fields = {pair: FEATURE_IDS[name] for name in off for pair in FEATURE_FIELDS[name]}
         removed_records = {
-            FEATURE_RECORDS[name]: FEATURE_IDS[name] for name in off if name in FEATURE_RECORDS
+            record: FEATURE_IDS[name] for name in off for record in FEATURE_RECORDS.get(name, ())
         }
         hidden = set(removed_fields) | REMOVED_FIELDS | INTERNAL_FIELDS
         fields = {

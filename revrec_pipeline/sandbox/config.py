@@ -19,6 +19,12 @@ FEATURE_LABELS = {
 # The forms of facts not confirmed against a live account (reference §9).
 DELETED_TYPE_FORMS = ("id", "code", "label")
 DELETED_DATE_ZONES = ("account", "utc")
+# How many subsidiaries a OneWorld account has: "one" (the parent, all data in it) or
+# "several" (a parent, two foreign subsidiaries and an elimination one; see subsidiaries.py).
+SUBSIDIARY_MODES = ("one", "several")
+# With several subsidiaries, the currencies a journal entry may be in (not settled, see
+# subsidiaries.py): "subsidiary" (its base currency or its parent's), or "any" account currency.
+JOURNAL_CURRENCY_FORMS = ("subsidiary", "any")
 
 # Fixed, documented demo values: the sandbox is a local fake, these protect nothing.
 SANDBOX_CREDENTIALS: dict[str, str] = {
@@ -60,6 +66,9 @@ class SandboxConfig:
     # Forms of facts not confirmed against a live account (reference §9), one switch each.
     deleted_type_form: str = "id"  # DeletedRecord.type: id (invoice), code (CustInvc), label
     deleted_date_zone: str = "account"  # DeletedRecord.deleteddate: account zone or utc
+    # OneWorld's subsidiaries (SUBSIDIARY_MODES): shapes the data, so fixed once loaded.
+    subsidiaries: str = "one"
+    journal_currencies: str = "subsidiary"  # JOURNAL_CURRENCY_FORMS; behaviour only
 
     def __post_init__(self) -> None:
         self.validate()
@@ -76,14 +85,47 @@ class SandboxConfig:
                 f"deleted_date_zone is {self.deleted_date_zone!r}; expected one of "
                 f"{', '.join(DELETED_DATE_ZONES)}."
             )
+        if self.subsidiaries not in SUBSIDIARY_MODES:
+            raise ValueError(
+                f"subsidiaries is {self.subsidiaries!r}; expected one of "
+                f"{', '.join(SUBSIDIARY_MODES)}."
+            )
+        if self.journal_currencies not in JOURNAL_CURRENCY_FORMS:
+            raise ValueError(
+                f"journal_currencies is {self.journal_currencies!r}; expected one of "
+                f"{', '.join(JOURNAL_CURRENCY_FORMS)}."
+            )
+        if self.subsidiaries == "several" and not self.oneworld:
+            raise ValueError(
+                "subsidiaries='several' needs the OneWorld feature: an account without OneWorld "
+                "has one subsidiary."
+            )
+        if self.subsidiaries == "several" and not self.multi_currency:
+            raise ValueError(
+                "subsidiaries='several' needs the Multiple Currencies feature: the foreign "
+                "subsidiaries keep their books in GBP and EUR."
+            )
 
     def features(self) -> dict[str, bool]:
         return {name: bool(getattr(self, name)) for name in FEATURES}
 
     def set_features(self, spec: str) -> None:
         """Apply a `--features` list: `all`, `none`, `default`, names (on) and -names (off),
-        left to right from none; e.g. `departments,locations` or `default,-classes`."""
-        self.__dict__.update(parse_features(spec))
+        left to right from none; e.g. `departments,locations` or `default,-classes`. A word
+        `subsidiaries=one|several` sets the subsidiary mode (alone, it leaves the features)."""
+        words = [w.strip() for w in spec.split(",")]
+        modes = [w for w in words if w.lower().replace(" ", "").startswith("subsidiaries=")]
+        rest = ",".join(w for w in words if w not in modes)
+        before = dict(vars(self))
+        try:
+            if rest.strip() or not modes:
+                self.__dict__.update(parse_features(rest))
+            for word in modes:
+                self.subsidiaries = word.split("=", 1)[1].strip().lower()
+            self.validate()
+        except ValueError:
+            vars(self).update(before)  # all or nothing
+            raise
 
     def describe_features(self) -> str:
         """One line for the startup banner: which features are on and off."""

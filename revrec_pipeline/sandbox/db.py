@@ -15,6 +15,10 @@ from .functions import register_functions
 # `transactionaccountingline` (the GL impact, reference §4.2) is a view over the lines: one
 # accounting book, base-currency amounts at the header's rate, debit/credit by the line's sign
 # (GL view), the header's posting flag; it can never disagree with the lines it is made from.
+# With several subsidiaries the header's rate is to the document's own subsidiary's base
+# currency, so each line's amount is in its subsidiary's books (join transactionline.subsidiary).
+# accountsubsidiarymap is SuiteQL's AccountSubsidiaryMap (account, subsidiary): one row per
+# subsidiary an account may be used in (nazir99/nsq schema/facts.json, live-verified edges).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customer (
     id INTEGER PRIMARY KEY, entityid TEXT, companyname TEXT, altname TEXT, isperson TEXT,
@@ -46,7 +50,12 @@ CREATE TABLE IF NOT EXISTS currency (
     id INTEGER PRIMARY KEY, symbol TEXT, name TEXT, isbasecurrency TEXT, exchangerate REAL,
     isinactive TEXT);
 CREATE TABLE IF NOT EXISTS subsidiary (
-    id INTEGER PRIMARY KEY, name TEXT, fullname TEXT, currency INTEGER, isinactive TEXT);
+    id INTEGER PRIMARY KEY, name TEXT, fullname TEXT, currency INTEGER, parent INTEGER,
+    iselimination TEXT DEFAULT 'F', isinactive TEXT);
+CREATE TABLE IF NOT EXISTS accountsubsidiarymap (account INTEGER, subsidiary INTEGER);
+CREATE TABLE IF NOT EXISTS customersubsidiaryrelationship (
+    id INTEGER PRIMARY KEY, entity INTEGER, subsidiary INTEGER, isprimarysub TEXT,
+    primarycurrency INTEGER);
 CREATE TABLE IF NOT EXISTS account (
     id INTEGER PRIMARY KEY, acctnumber TEXT, accountsearchdisplayname TEXT, fullname TEXT,
     accttype TEXT, isinactive TEXT);
@@ -103,7 +112,9 @@ COLUMNS = {
     "deletedrecord": "recordid type recordtypeid name externalid deleteddate deleteddateusertz "
     "context deletedby iscustomrecord iscustomlist iscustomtransaction scriptid",
     "currency": "id symbol name isbasecurrency exchangerate isinactive",
-    "subsidiary": "id name fullname currency isinactive",
+    "subsidiary": "id name fullname currency parent iselimination isinactive",
+    "accountsubsidiarymap": "account subsidiary",
+    "customersubsidiaryrelationship": "id entity subsidiary isprimarysub primarycurrency",
     "account": "id acctnumber accountsearchdisplayname fullname accttype isinactive",
     "department": "id name fullname isinactive",
     "classification": "id name fullname isinactive",
@@ -136,6 +147,14 @@ def connect(path: str, now_local: Callable, read_only: bool = False) -> sqlite3.
 
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
+    # A database loaded before the subsidiary's parent and elimination columns gains them.
+    have = {row[1] for row in conn.execute("PRAGMA table_info(subsidiary)")}
+    if "parent" not in have:
+        conn.execute("ALTER TABLE subsidiary ADD COLUMN parent INTEGER")
+        conn.execute("UPDATE subsidiary SET parent = 1 WHERE id <> 1")
+    if "iselimination" not in have:
+        conn.execute("ALTER TABLE subsidiary ADD COLUMN iselimination TEXT DEFAULT 'F'")
+        conn.execute("UPDATE subsidiary SET iselimination = 'F'")
     conn.execute("INSERT INTO dual (dummy) SELECT 'X' WHERE NOT EXISTS (SELECT 1 FROM dual)")
 
 

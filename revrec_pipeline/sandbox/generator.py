@@ -38,6 +38,7 @@ from .reference_data import (
     period_rows,
     reference_tables,
 )
+from .subsidiaries import SUBSIDIARY_OF_CURRENCY
 
 SIZES = {"tiny": 40, "small": 1_000, "medium": 100_000, "large": 1_000_000}
 DOC_START, DOC_END = date(2025, 1, 1), date(2026, 10, 31)
@@ -501,8 +502,11 @@ class Dataset:
                 break
         return orders
 
-    def write_crm_csv(self, folder) -> tuple[Path, Path]:
-        """SPEC §10 CSVs: customers.csv and sales_orders.csv (UTF-8, header row)."""
+    def write_crm_csv(self, folder, subsidiaries: str = "one") -> tuple[Path, Path]:
+        """SPEC §10 CSVs: customers.csv and sales_orders.csv (UTF-8, header row). For a sandbox
+        with several subsidiaries (SPEC §12) the orders gain a `subsidiary` column, filled only
+        where the order's document is not in its customer's primary subsidiary (empty: the
+        customer's primary subsidiary applies)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         customers_path, orders_path = folder / "customers.csv", folder / "sales_orders.csv"
@@ -521,11 +525,21 @@ class Dataset:
             "currency",
             "recognition",
         ]
+        several = subsidiaries == "several"
+        if several:
+            columns.append("subsidiary")
+            currency_of = {c["externalid"]: c["currency"] for c in self.customers}
+            currency_id = {sym: i for i, sym in _CURRENCY_SYMBOL.items()}
         with orders_path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
             for order in self.crm_sales_orders:
-                writer.writerow({k: str(order[k]) for k in columns})
+                row = {k: str(order[k]) for k in columns if k in order}
+                if several:
+                    sub = SUBSIDIARY_OF_CURRENCY[currency_id[order["currency"]]]
+                    primary = SUBSIDIARY_OF_CURRENCY[currency_of[order["customer_id"]]]
+                    row["subsidiary"] = str(sub) if sub != primary else ""
+                writer.writerow(row)
         return customers_path, orders_path
 
 

@@ -8,6 +8,16 @@ by default (`warning`) a field the record does not have is silently dropped; wit
 refused. A field whose feature is off in the account (Departments, Classes, Locations, OneWorld,
 Multiple Currencies) is such a field. NetSuite's exact wording for that refusal is not public;
 the envelope shape (400, `o:errorPath` naming the field) is.
+
+With several subsidiaries (subsidiaries.py) an entry is also refused for an account the
+subsidiary may not use ("Invalid account reference key 59 for subsidiary 1.") or a currency it
+may not use ("Invalid currency reference key 2 for subsidiary 2."): NetSuite's wording
+(reference §5.3; NSDOC section_4103386138; the same sentences as fylein/netsuite-sdk-py matches in
+NetSuite's answers), with the code NetSuite gives these reference-key errors, INVALID_KEY_OR_REF
+(NSDOC section_163852446308, "INVALID_KEY_OR_REF - Invalid Account Reference Key Error"). An
+elimination subsidiary is not a value of the entry's subsidiary field: refused like any other
+value the field does not offer (the wording for this case was not found; chosen to match the
+invalid-value refusal NetSuite documents, NSDOC section_156570709583).
 """
 
 from __future__ import annotations
@@ -84,6 +94,7 @@ class Header:
     currency: int
     memo: str | None
     approvalstatus: int = 2  # APPROVAL_STATUS
+    exchangerate: float = 1.0  # entry currency → the subsidiary's base (several subsidiaries)
 
     @property
     def posting(self) -> bool:
@@ -140,11 +151,29 @@ def unknown_field(name: str, path: str) -> JournalError:
 
 
 class References:
-    """Internal ids that exist in the account (read once per request)."""
+    """Internal ids that exist in the account (read once per request); with `subsidiaries`
+    also each subsidiary's base currency, parent and elimination flag, the accounts each may
+    use (AccountSubsidiaryMap) and the currencies' rates to the parent's base currency."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, subsidiaries: bool = False) -> None:
         ids = lambda sql: {r[0] for r in conn.execute(sql)}  # noqa: E731
         self.subsidiary = ids("SELECT id FROM subsidiary WHERE isinactive = 'F'")
+        self.subsidiaries: dict[int, tuple[int, int | None, bool]] = {}
+        self.account_map: set[tuple[int, int]] = set()
+        self.rates: dict[int, float] = {}
+        if subsidiaries:
+            self.subsidiaries = {
+                r[0]: (r[1], r[2], r[3] == "T")
+                for r in conn.execute(
+                    "SELECT id, currency, parent, iselimination FROM subsidiary "
+                    "WHERE isinactive = 'F'"
+                )
+            }
+            self.account_map = {
+                (r[0], r[1])
+                for r in conn.execute("SELECT account, subsidiary FROM accountsubsidiarymap")
+            }
+            self.rates = dict(conn.execute("SELECT id, exchangerate FROM currency").fetchall())
         self.currency = ids("SELECT id FROM currency WHERE isinactive = 'F'")
         self.account = ids("SELECT id FROM account WHERE isinactive = 'F'")
         self.segments = {
@@ -194,12 +223,16 @@ def parse_header(
     *,
     oneworld: bool = True,
     needs_approval: bool = False,
+    several: bool = False,
+    any_currency: bool = False,
 ) -> Header:
     """Body fields over the existing record's (an update keeps what it does not send).
 
     Without OneWorld the account has one subsidiary and no subsidiary field; without Multiple
     Currencies every entry is in the base currency. With journal approval required an entry
-    written over REST waits for approval unless the body says `approved: true`."""
+    written over REST waits for approval unless the body says `approved: true`. With several
+    subsidiaries the subsidiary may not be an elimination one, the currency must be one the
+    subsidiary may use, and the entry keeps its rate to the subsidiary's base currency."""
     if "subsidiary" in body:
         subsidiary = ref_id(body["subsidiary"], "subsidiary", "subsidiary", refs.subsidiary)
     elif existing:
@@ -227,8 +260,55 @@ def parse_header(
     memo = body.get("memo", existing.memo if existing else None)
     approved = not needs_approval or body.get("approved") is True
     header = Header(trandate, period_id, subsidiary, currency, memo, 2 if approved else 1)
+    if several:
+        header.exchangerate = _check_subsidiary(body, header, refs, any_currency)
     _check_period_open(header, refs)
     return header
+
+
+def _check_subsidiary(
+    body: dict, header: Header, refs: References, any_currency: bool = False
+) -> float:
+    """Refuse an elimination subsidiary or a currency the subsidiary may not use (unless
+    `any_currency`); the entry's exchange rate to the subsidiary's base currency (sent, or
+    from the currencies' rates)."""
+    base, parent, elimination = refs.subsidiaries[header.subsidiary]
+    if elimination:
+        raise invalid_value(header.subsidiary, "subsidiary", "subsidiary")
+    allowed = {base}
+    if parent in refs.subsidiaries:
+        allowed.add(refs.subsidiaries[parent][0])  # the group's currency (subsidiaries.py)
+    if header.currency not in allowed and not any_currency:
+        raise JournalError(
+            400,
+            "INVALID_KEY_OR_REF",
+            f"Invalid currency reference key {header.currency} for subsidiary {header.subsidiary}.",
+            "currency",
+        )
+    if header.currency == base:
+        return 1.0
+    if body.get("exchangeRate") is not None:
+        try:
+            rate = float(body["exchangeRate"])
+        except (TypeError, ValueError):
+            raise invalid_value(body["exchangeRate"], "exchangeRate", "exchangeRate") from None
+        if rate > 0:
+            return rate
+        raise invalid_value(body["exchangeRate"], "exchangeRate", "exchangeRate")
+    return round(refs.rates[header.currency] / refs.rates[base], 6)
+
+
+def check_subsidiary_accounts(header: Header, lines: list[Line], refs: References) -> None:
+    """Every line's account must be available to the entry's subsidiary (several
+    subsidiaries: AccountSubsidiaryMap)."""
+    for i, line in enumerate(lines):
+        if (line.account, header.subsidiary) not in refs.account_map:
+            raise JournalError(
+                400,
+                "INVALID_KEY_OR_REF",
+                f"Invalid account reference key {line.account} for subsidiary {header.subsidiary}.",
+                f"line.items[{i}].account",
+            )
 
 
 def _period_for(day: date, refs: References) -> int:
@@ -356,7 +436,7 @@ def create(conn, header: Header, lines: list[Line], external_id, now: str) -> in
         'INSERT INTO "transaction" (id, tranid, transactionnumber, type, recordtype, trandate, '
         "status, currency, exchangerate, foreigntotal, posting, voided, approvalstatus, "
         "postingperiod, subsidiary, memo, externalid, createddate, lastmodifieddate) VALUES "
-        "(?, ?, ?, 'Journal', 'journalentry', ?, ?, ?, 1.0, ?, ?, 'F', ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, 'Journal', 'journalentry', ?, ?, ?, ?, ?, ?, 'F', ?, ?, ?, ?, ?, ?, ?)",
         (
             new_id,
             f"JE{number}",
@@ -364,6 +444,7 @@ def create(conn, header: Header, lines: list[Line], external_id, now: str) -> in
             f"{header.trandate} 00:00:00",
             _status(header)[0],
             header.currency,
+            header.exchangerate,
             total,
             *_status(header)[1:],
             header.period_id,
@@ -384,13 +465,14 @@ def update(conn, tran_id: int, header: Header, lines: list[Line], now: str) -> N
     status, posting, approval = _status(header)
     conn.execute(
         'UPDATE "transaction" SET trandate = ?, postingperiod = ?, subsidiary = ?, currency = ?, '
-        "memo = ?, foreigntotal = ?, status = ?, posting = ?, approvalstatus = ?, "
-        "lastmodifieddate = ? WHERE id = ?",
+        "exchangerate = ?, memo = ?, foreigntotal = ?, status = ?, posting = ?, "
+        "approvalstatus = ?, lastmodifieddate = ? WHERE id = ?",
         (
             f"{header.trandate} 00:00:00",
             header.period_id,
             header.subsidiary,
             header.currency,
+            header.exchangerate,
             header.memo,
             total,
             status,

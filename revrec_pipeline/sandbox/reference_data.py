@@ -191,6 +191,8 @@ def reference_tables() -> dict[str, list[dict]]:
                 "name": name.split(" : ")[-1],
                 "fullname": name,
                 "currency": cur,
+                "parent": None if i == 1 else 1,  # every other one sits under the parent
+                "iselimination": "F",
                 "isinactive": "F",
             }
             for i, name, cur in SUBSIDIARIES

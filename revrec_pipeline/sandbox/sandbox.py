@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from . import journals
 from .catalog import Catalog
 from .config import FEATURES, SandboxConfig, SandboxStats
-from .db import connect, create_schema, get_meta, set_meta
+from .db import bulk_load, connect, create_schema, get_meta, set_meta
 from .deleted import rederive
 from .generator import Dataset, generate_dataset
 from .loader import data_features, load_dataset
@@ -29,6 +29,7 @@ from .oauth import NonceCache
 from .oauth2 import TOKEN_PATH, TokenStore
 from .pages import JOURNAL_PAGE, journal_page
 from .server import SandboxHTTPServer, admin, authenticate, error, route, sleep, token_endpoint
+from .subsidiaries import account_subsidiary_map, load_customer_subsidiaries
 
 TOO_MANY = "Concurrent request limit exceeded. Request blocked."
 
@@ -50,6 +51,7 @@ CONFIG_KNOBS = {
     "deleted_type_form": str,
     "deleted_date_zone": str,
     "journal_approval": _flag,
+    "journal_currencies": str,
 }
 
 
@@ -79,7 +81,8 @@ class NetSuiteSandbox(DataMutations):
             load_dataset(self.db_path, self.dataset, self.config)
         with self._conn() as conn:
             create_schema(conn)  # a database loaded by an older sandbox gains new views
-            self.manifest: dict = get_meta(conn, "manifest", {})
+            _fill_account_subsidiary_map(conn, self.config)
+            self.manifest: dict = _int_keys(get_meta(conn, "manifest", {}))
             self._check_features(get_meta(conn, "features"))
             self._deleted_forms = tuple(get_meta(conn, "deleted_forms", ["id", "account", ""]))
         self._catalog: tuple[tuple, Catalog] | None = None
@@ -102,7 +105,8 @@ class NetSuiteSandbox(DataMutations):
         """A reused database keeps the features it was loaded with: they shaped its data."""
         wanted = data_features(self.config)
         if loaded is not None and loaded != wanted:
-            differ = ", ".join(sorted(k for k in wanted if loaded.get(k) != wanted[k]))
+            names = set(wanted) | set(loaded)
+            differ = ", ".join(sorted(k for k in names if loaded.get(k) != wanted.get(k)))
             raise ValueError(
                 f"The sandbox database {self.db_path} was loaded with other features ({differ} "
                 "differ); start it with the same features or give a new database file."
@@ -359,8 +363,13 @@ class NetSuiteSandbox(DataMutations):
             raise fault.error()
         return internal_id
 
+    @property
+    def several_subsidiaries(self) -> bool:
+        """OneWorld with several subsidiaries: accounts, currencies and elimination checked."""
+        return self.config.oneworld and self.config.subsidiaries == "several"
+
     def _write_journal(self, conn, body, ident, external_id, create_only, replace, upsert) -> int:
-        refs = journals.References(conn)
+        refs = journals.References(conn, subsidiaries=self.several_subsidiaries)
         found = self._find_journal(conn, ident, external_id)
         if create_only and found:
             raise journals.JournalError(400, "DUP_RCRD", "This record already exists.")
@@ -376,6 +385,8 @@ class NetSuiteSandbox(DataMutations):
             self.now_local().date(),
             oneworld=self.config.oneworld,
             needs_approval=self.config.journal_approval,
+            several=self.several_subsidiaries,
+            any_currency=self.config.journal_currencies == "any",
         )
         sent = journals.parse_lines(body, refs)
         for line in sent:  # what a workflow clearing a field leaves
@@ -388,6 +399,8 @@ class NetSuiteSandbox(DataMutations):
         if found and not replace:
             lines = journals.stored_lines(conn, found[0]) + sent  # NetSuite appends without replace
         journals.check_lines(lines)
+        if self.several_subsidiaries:
+            journals.check_subsidiary_accounts(header, lines, refs)
         now = self.now_local().strftime("%Y-%m-%d %H:%M:%S")
         if found:
             journals.update(conn, found[0], header, lines, now)
@@ -508,6 +521,28 @@ class _JournalFault:
         )
 
 
+# Manifest entries keyed by subsidiary id: JSON keeps keys as text, tests index them by int.
+_INT_KEYED = ("subsidiaries", "accounts_by_subsidiary", "subsidiary_counts")
+
+
+def _int_keys(manifest: dict) -> dict:
+    for key in _INT_KEYED:
+        if isinstance(manifest.get(key), dict):
+            manifest[key] = {int(k): v for k, v in manifest[key].items()}
+    return manifest
+
+
+def _fill_account_subsidiary_map(conn: sqlite3.Connection, config: SandboxConfig) -> None:
+    """A database loaded before AccountSubsidiaryMap existed gets its rows (one subsidiary
+    mode: every account available to every subsidiary), and its customers' subsidiaries."""
+    if not config.oneworld or conn.execute("SELECT 1 FROM accountsubsidiarymap").fetchone():
+        return
+    loaded = [r[0] for r in conn.execute("SELECT id FROM subsidiary")]
+    bulk_load(conn, "accountsubsidiarymap", account_subsidiary_map("one", loaded))
+    if not conn.execute("SELECT 1 FROM customersubsidiaryrelationship").fetchone():
+        load_customer_subsidiaries(conn)
+
+
 def _is_loaded(path: str) -> bool:
     if not os.path.exists(path):
         return False
@@ -556,6 +591,13 @@ def serve(
     )
     print(f"Account {cfg.account_id}, time zone {cfg.timezone}, database {sb.db_path}")
     print(f"Features {cfg.describe_features()}")
+    if sb.several_subsidiaries:
+        subs = sb.manifest.get("subsidiaries", {})
+        listed = ", ".join(
+            f"{i} {s['name']} ({s['currency']}{', elimination' if s['elimination'] else ''})"
+            for i, s in sorted(subs.items())
+        )
+        print(f"Subsidiaries: {listed}")
     zone = "the account zone" if cfg.deleted_date_zone == "account" else "UTC"
     print(f"DeletedRecord.type as {cfg.deleted_type_form}, deleteddate in {zone}")
     print("Put these lines in your .env:")
