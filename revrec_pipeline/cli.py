@@ -336,27 +336,29 @@ def cmd_waterfall(args: argparse.Namespace) -> int:
     for text in _aligned(["currency", *rpo_names], rpo_rows, 1):
         _print(text)
     _print()
-    _print("Balances per customer and currency")
+    # OneWorld: the subsidiary is a column of its own (internal id).
+    keys = ["customer_id", "currency"]
+    if (wf.balances["subsidiary"] != "").any() or (wf.lines["subsidiary"] != "").any():
+        keys.append("subsidiary")
+    key_names = [{"customer_id": "customer"}.get(k, k) for k in keys]
+    _print("Balances per customer and currency" + (" and subsidiary" if len(keys) > 2 else ""))
+    balance_amounts = ["billed_cents", "recognized_cents", "deferred_cents", "unbilled_cents"]
     balance_rows = [
-        [r.customer_id, r.currency, *(money(v) for v in r[3:])] for r in wf.balances.itertuples()
+        [*(row[k] for k in keys), *(money(row[c]) for c in balance_amounts)]
+        for row in wf.balances.to_dict(orient="records")
     ]
     balance_names = ["billed", "recognized", "deferred", "unbilled"]
-    for text in _aligned(["customer", "currency", *balance_names], balance_rows, 2):
+    for text in _aligned([*key_names, *balance_names], balance_rows, len(keys)):
         _print(text)
     _print()
     _print("Waterfall per customer, currency and product (recognition still to come by month)")
     amounts = ["contract_cents", "recognized_cents", *wf.months, "later_cents"]
     line_rows = [
-        [
-            row["customer_id"],
-            row["currency"],
-            row["product_code"],
-            *(money(row[c]) for c in amounts),
-        ]
+        [*(row[k] for k in keys), row["product_code"], *(money(row[c]) for c in amounts)]
         for row in wf.lines.to_dict(orient="records")
     ]
-    headers = ["customer", "currency", "product", "contract", "recognized", *wf.months, "later"]
-    for text in _aligned(headers, line_rows, 3):
+    headers = [*key_names, "product", "contract", "recognized", *wf.months, "later"]
+    for text in _aligned(headers, line_rows, len(keys) + 1):
         _print(text)
     return 0
 

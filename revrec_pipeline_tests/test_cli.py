@@ -43,8 +43,9 @@ def test_connect_success(sandbox_env, capsys):
         "Multiple Currencies on, " in out
     )
     assert (
-        "Optional columns the sync uses: transaction.currency, transaction.exchangerate, "
-        "transactionline.class, transactionline.department, transactionline.location, " in out
+        "Optional columns the sync uses: customer.subsidiary, transaction.currency, "
+        "transaction.exchangerate, transactionline.class, transactionline.department, "
+        "transactionline.location, " in out
     )
     assert "DeletedRecord forms seen: " in out and "type=invoice" in out
     assert "Accounting periods: calendar months" in out

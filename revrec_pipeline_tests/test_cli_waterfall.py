@@ -79,6 +79,7 @@ def test_waterfall_command_prints_rpo_and_waterfall(flow, capsys):
     assert waterfall[0].split() == [
         "customer",
         "currency",
+        "subsidiary",  # the sandbox account has OneWorld
         "product",
         "contract",
         "recognized",

@@ -152,7 +152,7 @@ def test_reopen_correct_and_reclose_leaves_netsuite_holding_exactly_the_new_plan
         "billing_usd": detail_total(store, OCTOBER, "billing", "USD"),
     }
     assert held(sb, OCTOBER).keys() == before["plan"].keys()
-    assert f"revrec-{OCTOBER}-billing-EUR-1" in before["plan"]
+    assert f"revrec-{OCTOBER}-billing-S1-EUR-1" in before["plan"]
 
     doubled = correct_october(sb, store, instance)
     # The corrections do not reach October's journals while it is closed.
@@ -174,7 +174,7 @@ def test_reopen_correct_and_reclose_leaves_netsuite_holding_exactly_the_new_plan
     assert detail_total(store, OCTOBER, "billing", "USD") == before["billing_usd"] + 10_000
     assert detail_total(store, OCTOBER, "billing", "EUR") == 0
     gone = before["plan"].keys() - new_plan.keys()
-    assert f"revrec-{OCTOBER}-billing-EUR-1" in gone
+    assert f"revrec-{OCTOBER}-billing-S1-EUR-1" in gone
     # NetSuite holds exactly the new plan: each entry once, as planned, the stale ones deleted.
     now_held = held(sb, OCTOBER)
     assert {k: v["accounts"] for k, v in now_held.items()} == {

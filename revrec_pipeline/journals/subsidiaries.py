@@ -10,11 +10,14 @@ import pandas as pd
 
 
 def order_subsidiaries(
-    orders: pd.DataFrame, customer_subsidiaries: Mapping[str, Set[int]]
+    orders: pd.DataFrame,
+    customer_subsidiaries: Mapping[str, Set[int]],
+    only: int | None = None,
 ) -> pd.Series:
     """Each order line's subsidiary as text ("" when it cannot be told: no match, or matches in
     several subsidiaries). `customer_subsidiaries`: CRM customer id → primary subsidiaries of
-    the NetSuite customers it matches."""
+    the NetSuite customers it matches; `only`: the account's one operating subsidiary, which
+    every line belongs to when it has just one."""
     explicit = (
         orders["subsidiary"] if "subsidiary" in orders else pd.Series(None, index=orders.index)
     )
@@ -24,7 +27,10 @@ def order_subsidiaries(
             out.append(str(int(own)))
             continue
         primary = customer_subsidiaries.get(customer_id, set())
-        out.append(str(next(iter(primary))) if len(primary) == 1 else "")
+        if len(primary) == 1:
+            out.append(str(next(iter(primary))))
+        else:
+            out.append(str(only) if only is not None and not primary else "")
     return pd.Series(out, index=orders.index, dtype=object)
 
 

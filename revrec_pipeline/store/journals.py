@@ -84,8 +84,25 @@ def read_journal_inputs(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     orders = conn.execute(select(orders_t))
     billing_frame = with_subsidiary(pd.DataFrame(billing.fetchall(), columns=list(billing.keys())))
     orders_frame = pd.DataFrame(orders.fetchall(), columns=list(orders.keys()))
-    orders_frame["subsidiary"] = order_subsidiaries(orders_frame, customer_subsidiaries(conn))
+    orders_frame["subsidiary"] = order_subsidiaries(
+        orders_frame, customer_subsidiaries(conn), only_subsidiary(conn)
+    )
     return billing_frame, orders_frame
+
+
+def only_subsidiary(conn: Connection) -> int | None:
+    """The account's one operating (active, non-elimination) subsidiary, if it has just one."""
+    table = schema.netsuite_subsidiary
+    ids = (
+        conn.execute(
+            select(table.c.id).where(
+                table.c.is_elimination.is_(False), table.c.is_inactive.is_(False)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return int(ids[0]) if len(ids) == 1 else None
 
 
 def oneworld_store(conn: Connection) -> bool:

@@ -55,7 +55,7 @@ def test_posting_is_exactly_once_through_failures(flow):
     go_live_and_close(sb, store, instance)
     # NetSuite refuses one entry outright, and saves another but loses every answer to it
     # (three attempts: a 500 is retried at most twice).
-    refused, lost = "revrec-2026-10-revenue-GBP-1", "revrec-2026-10-billing-USD-1"
+    refused, lost = "revrec-2026-10-revenue-S1-GBP-1", "revrec-2026-10-billing-S1-USD-1"
     sb.fail_journal(refused, status=400, times=1)
     sb.fail_journal(lost, status=500, times=3, after_commit=True)
     first = post(instance, "2026-10")
@@ -92,7 +92,7 @@ def test_posting_is_exactly_once_through_failures(flow):
 
     # Accounts and segments as mapped; the revenue override for Premium Support.
     accounts = dataset.manifest["accounts"]
-    revenue = held["revrec-2026-10-revenue-USD-1"]["line"]["items"]
+    revenue = held["revrec-2026-10-revenue-S1-USD-1"]["line"]["items"]
     by_account = {str(i["account"]["id"]): i for i in revenue}
     assert set(by_account) == {
         str(accounts["deferred_revenue"]),
@@ -124,8 +124,8 @@ def test_catch_up_of_a_closed_period_lands_in_the_next(flow):
     assert november.success, november.summary()
 
     assert sandbox_entries(sb, "revrec-2026-10-") == october  # closed period untouched
-    billing = sandbox_entries(sb, "revrec-2026-11-billing-USD-")
-    lines = billing["revrec-2026-11-billing-USD-1"]["line"]["items"]
+    billing = sandbox_entries(sb, "revrec-2026-11-billing-S1-USD-")
+    lines = billing["revrec-2026-11-billing-S1-USD-1"]["line"]["items"]
     contra = str(dataset.manifest["accounts"]["contra_revenue"])
     # No November invoices exist: November's billing is exactly October's +100.00 catch-up.
     assert [
@@ -347,10 +347,10 @@ def test_a_segment_netsuite_dropped_fails_the_entry_naming_the_field(flow):
     failed = post(instance, "2026-10")
     assert not failed.success
     stored = {p["external_id"]: p for p in postings(store, "2026-10")}
-    revenue = stored["revrec-2026-10-revenue-USD-1"]
+    revenue = stored["revrec-2026-10-revenue-S1-USD-1"]
     assert revenue["status"] == "failed"
     assert re.search(r"line \d+: NetSuite holds no class; planned class 2", revenue["error"])
-    assert "revrec-2026-10-revenue-USD-1: line " in failed.summary()
+    assert "revrec-2026-10-revenue-S1-USD-1: line " in failed.summary()
     assert "NetSuite holds no class; planned class" in failed.summary()
     # Entries whose lines carry no class verify and post.
     assert "posted" in {p["status"] for p in stored.values()}
@@ -359,7 +359,7 @@ def test_a_segment_netsuite_dropped_fails_the_entry_naming_the_field(flow):
     fixed = post(instance, "2026-10")
     assert fixed.success, fixed.summary()
     assert set(statuses(store).values()) == {"posted"}
-    lines = sandbox_entries(sb, "revrec-2026-10-revenue-USD-")["revrec-2026-10-revenue-USD-1"]
+    lines = sandbox_entries(sb, "revrec-2026-10-revenue-S1-USD-")["revrec-2026-10-revenue-S1-USD-1"]
     assert {ln["class"]["id"] for ln in lines["line"]["items"] if "class" in ln} == {"2"}
 
 
@@ -592,7 +592,7 @@ def test_entries_in_a_currency_the_one_currency_account_lacks_are_refused(flow):
         "amounts; nothing was posted." in refused.summary()
     )
     planned = statuses(store)
-    assert planned and all(e.split("-")[4] == "EUR" for e in planned)
+    assert planned and all(e.split("-")[-2] == "EUR" for e in planned)
     assert set(planned.values()) == {"planned"}
     assert sb.stats.journal_requests == 0 and sb.journal_entries() == []
 

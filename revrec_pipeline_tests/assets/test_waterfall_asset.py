@@ -45,10 +45,11 @@ def store_net(store, account: str, through: str) -> dict[str, int]:
 
 
 def netsuite_net(sb, account: str) -> dict[str, int]:
-    """The same, from the journal entries the sandbox holds (external id revrec-P-event-CUR-n)."""
+    """The same, from the journal entries the sandbox holds (external id revrec-P-event-S<id>-
+    CUR-n in this OneWorld account)."""
     net: dict[str, int] = defaultdict(int)
     for entry in sb.journal_entries():
-        currency = str(entry["externalId"]).split("-")[4]
+        currency = str(entry["externalId"]).split("-")[-2]
         for item in entry["line"]["items"]:
             if str(item["account"]["id"]) == account:
                 net[currency] += cents(item.get("debit")) - cents(item.get("credit"))

@@ -242,5 +242,7 @@ def test_a_single_subsidiary_mapping_applies_as_a_whole_without_subsidiaries():
     )
     assert mapping.row_for("revenue", "SVC").account_id == "410"
     assert mapping.row_for("revenue", "SVC", "1").account_id == "410"
-    assert mapping.row_for("revenue", "", "3") is None  # subsidiary 3: no row of its own, none general
+    assert (
+        mapping.row_for("revenue", "", "3") is None
+    )  # subsidiary 3: no row of its own, none general
     assert mapping.subsidiary == "1"
