@@ -332,3 +332,62 @@ def test_sigkill_during_the_repost_then_rerun_reaches_the_same_end_state(flow, t
     assert {p["status"] for p in postings(store, OCTOBER)} == {"posted"}
     assert {h["settled"] for h in superseded_postings(store, OCTOBER)} <= {"replaced", "deleted"}
     assert None not in {h["settled"] for h in superseded_postings(store, OCTOBER)}
+
+
+def test_a_store_planned_before_subsidiaries_upgrades_and_keeps_posting_without_duplicates(flow):
+    """A deployment on a OneWorld account that posted October before this version (ids
+    without the subsidiary, no subsidiary columns) upgrades: October stays posted under its
+    ids, a re-run writes nothing, and November posts once, its catch-up counted against
+    October in the mapping's subsidiary."""
+    from revrec_pipeline.store.db import head_revision
+
+    sb, _dataset, store, instance, _home = flow
+    close_and_post(sb, store, instance)
+    october = planned(store, OCTOBER)
+    # The store and the ledger as the earlier version left them.
+    store.downgrade("0005")
+    legacy = {eid: eid.replace("-S1-", "-") for eid in october}
+    with store.write() as conn:
+        for new, old in legacy.items():
+            conn.execute(
+                schema.journal_posting.update()
+                .where(schema.journal_posting.c.external_id == new)
+                .values(external_id=old)
+            )
+    for new, old in legacy.items():
+        sb.execute('UPDATE "transaction" SET externalid = ? WHERE externalid = ?', (old, new))
+
+    assert store.upgrade() == ("0005", head_revision())
+    with store.read() as conn:
+        subsidiaries = set(conn.execute(select(schema.journal_detail.c.subsidiary)).scalars())
+    assert subsidiaries == {"1"}  # the mapping's one subsidiary, where they were posted
+    assert sorted(postings_ids := [p["external_id"] for p in postings(store, OCTOBER)]) == sorted(
+        legacy.values()
+    )
+    writes = sb.stats.journal_requests
+    sync(instance)  # the upgrade re-reads documents and customers for their subsidiary
+    again = post(instance, OCTOBER)
+    assert again.success, again.summary()
+    assert [p["external_id"] for p in postings(store, OCTOBER)] == postings_ids
+    assert held(sb, OCTOBER).keys() == set(legacy.values())  # nothing duplicated
+    assert sb.stats.journal_requests == writes  # posted: not even read again
+
+    close_and_post(sb, store, instance, NOVEMBER)
+    november = held(sb, NOVEMBER)
+    assert november and all("-S1-" in eid for eid in november)
+    with store.read() as conn:
+        _billing, orders = read_journal_inputs(conn)
+        table = schema.journal_detail
+        posted_revenue = dict(
+            conn.execute(
+                select(table.c.currency, func.sum(table.c.amount_cents))
+                .where(table.c.event == "revenue")
+                .group_by(table.c.currency)
+            ).all()
+        )
+    schedule = revenue_schedule(orders)
+    since_go_live = schedule[schedule["period"].between(OCTOBER, NOVEMBER)]
+    expected = since_go_live.groupby("currency")["revenue_cents"].sum()
+    assert {c: int(v) for c, v in posted_revenue.items()} == {
+        c: int(v) for c, v in expected.items() if v
+    }

@@ -168,6 +168,11 @@ class RevRecStore:
             after = MigrationContext.configure(conn).get_current_revision()
         return before, after
 
+    def downgrade(self, revision: str) -> None:
+        """Run the migrations down to `revision` (development and upgrade tests)."""
+        with self.write() as conn:
+            command.downgrade(_migration_config(conn), revision)
+
     def revision(self) -> str | None:
         with self.read() as conn:
             return MigrationContext.configure(conn).get_current_revision()

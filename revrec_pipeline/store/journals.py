@@ -117,11 +117,12 @@ def customer_subsidiaries(conn: Connection) -> dict[str, set[int]]:
     from revrec_pipeline.invoices.matching import match_customers
 
     ns_t, billing_t = schema.netsuite_customer, schema.billing_schedule_line
-    primary = dict(
-        conn.execute(select(ns_t.c.id, ns_t.c.subsidiary).where(ns_t.c.subsidiary.is_not(None)))
-        .tuples()
-        .all()
-    )
+    primary = {
+        customer: subsidiary
+        for customer, subsidiary in conn.execute(
+            select(ns_t.c.id, ns_t.c.subsidiary).where(ns_t.c.subsidiary.is_not(None))
+        )
+    }
     if not primary:
         return {}
     billed: dict[str, set[int]] = {}

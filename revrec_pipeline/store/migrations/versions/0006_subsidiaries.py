@@ -56,16 +56,37 @@ def upgrade() -> None:
         batch.create_primary_key(
             "pk_journal_mapping", ["account_type", "product_code", "subsidiary"]
         )
+    conn = op.get_bind()
+    profiles = conn.execute(sa.text("SELECT profile FROM netsuite_account_profile"))
+    features = [json.loads(text).get("features") or {} for (text,) in profiles]
+    oneworld = not features or any(f.get("oneworld") is not False for f in features)
+    if not oneworld:
+        return
     # In a OneWorld account (or one whose features are not known yet) stored documents and
     # customers lack their subsidiary: the next sync re-reads them all (a full load of those
     # streams). Without OneWorld there is nothing to read, and nothing is reset.
-    profiles = op.get_bind().execute(sa.text("SELECT profile FROM netsuite_account_profile"))
-    features = [json.loads(text).get("features") or {} for (text,) in profiles]
-    if not features or any(f.get("oneworld") is not False for f in features):
-        op.execute(
-            "DELETE FROM sync_state WHERE stream IN "
-            "('transactions:CustInvc', 'transactions:CustCred', 'customers')"
-        )
+    op.execute(
+        "DELETE FROM sync_state WHERE stream IN "
+        "('transactions:CustInvc', 'transactions:CustCred', 'customers')"
+    )
+    # Entries planned so far were posted to the mapping's one subsidiary (sent with every
+    # entry of a OneWorld account): they are that subsidiary's, so the next plan counts them
+    # as already posted there. Their external ids stay as they are.
+    named = conn.execute(
+        sa.text("SELECT DISTINCT subsidiary FROM journal_mapping WHERE subsidiary <> ''")
+    ).scalars()
+    subsidiaries = list(named)
+    if len(subsidiaries) == 1:
+        for table in (
+            "journal_detail",
+            "journal_posting",
+            "superseded_journal_detail",
+            "superseded_journal_posting",
+        ):
+            conn.execute(
+                sa.text(f"UPDATE {table} SET subsidiary = :subsidiary"),
+                {"subsidiary": subsidiaries[0]},
+            )
 
 
 @contextmanager
@@ -88,6 +109,23 @@ def _rekey(table: str, key: list[str]) -> None:
 
 
 def downgrade() -> None:
+    """Back to one plan per (event, currency): only for a store planned without subsidiaries
+    or in a single one (several would collide on the old keys)."""
+    for table, key in (
+        ("journal_detail", ["period", "event", "customer_id", "currency", "product_code"]),
+        (
+            "superseded_journal_detail",
+            ["reopen_id", "event", "customer_id", "currency", "product_code"],
+        ),
+        ("journal_mapping", ["account_type", "product_code"]),
+    ):
+        with _new_primary_key(table) as batch:
+            if table != "journal_mapping":
+                batch.drop_column("subsidiary")
+            batch.create_primary_key(f"pk_{table}", key)
+    for table in ("journal_posting", "superseded_journal_posting"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("subsidiary")
     op.drop_table("netsuite_subsidiary")
     with op.batch_alter_table("billing_schedule_line") as batch:
         batch.drop_column("subsidiary_name")
