@@ -26,6 +26,8 @@ class DemoRecord:
     size: int | str
     exclude_products: str  # REVREC_EXCLUDE_PRODUCTS as the demo set it
     sandbox_database: str = SANDBOX_DATABASE
+    # The sandbox account's OneWorld mode (SandboxConfig); records of earlier demos: "one".
+    subsidiaries: str = "one"
 
     def write(self, folder: Path) -> None:
         (folder / RECORD).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
@@ -92,16 +94,21 @@ def _run(run_job, job_name: str, progress):
 
 
 def _write_demo_mapping(path: Path, manifest: dict) -> Path:
-    """A mapping for the sandbox's chart of accounts, with a revenue override and segments."""
-    accounts, subsidiary = manifest["accounts"], manifest["subsidiary_id"]
+    """A mapping for the sandbox's chart of accounts, with a revenue override and segments:
+    rows for every subsidiary, and UK Ltd's own deferred revenue account (OneWorld)."""
+    accounts = manifest["accounts"]
     rows = [
         "account_type,netsuite_account_id,product_code,department,class,location,subsidiary",
-        f"contra_revenue,{accounts['contra_revenue']},,1,1,1,{subsidiary}",
-        f"deferred_revenue,{accounts['deferred_revenue']},,,,,{subsidiary}",
-        f"revenue,{accounts['revenue']},,1,1,1,{subsidiary}",
-        f"revenue,{accounts['services_revenue']},Premium Support,2,2,1,{subsidiary}",
-        f"unbilled_receivable,{accounts['unbilled_receivable']},,,,,{subsidiary}",
+        f"contra_revenue,{accounts['contra_revenue']},,1,1,1,",
+        f"deferred_revenue,{accounts['deferred_revenue']},,,,,",
+        f"revenue,{accounts['revenue']},,1,1,1,",
+        f"revenue,{accounts['services_revenue']},Premium Support,2,2,1,",
+        f"unbilled_receivable,{accounts['unbilled_receivable']},,,,,",
     ]
+    if "subsidiary_accounts" in manifest:  # several subsidiaries
+        uk = manifest["subsidiary_ids"]["uk"]
+        uk_deferred = manifest["subsidiary_accounts"]["uk_deferred_revenue"]
+        rows.append(f"deferred_revenue,{uk_deferred},,,,,{uk}")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
 
@@ -176,8 +183,14 @@ def run_demo(
     started = time.monotonic()
     progress(f"Generating sandbox data (seed {seed}, size {size}) ...")
     dataset = generate_dataset(seed=seed, size=size)
-    config = SandboxConfig()
-    record = DemoRecord(seed=seed, size=size, exclude_products=_exclude_products(dataset.manifest))
+    # OneWorld with a parent and two foreign subsidiaries, as most companies selling abroad.
+    record = DemoRecord(
+        seed=seed,
+        size=size,
+        exclude_products=_exclude_products(dataset.manifest),
+        subsidiaries="several",
+    )
+    config = SandboxConfig(subsidiaries=record.subsidiaries)
     # The sandbox account is kept in the demo folder: `revrec dev` serves it again, journals
     # the demo posted included.
     sandbox_database = str(folder / record.sandbox_database)
@@ -193,15 +206,20 @@ def run_demo(
         settings = load_settings()
         store = RevRecStore(settings.database_url)
         store.create_all()
-        customers_csv, orders_csv = dataset.write_crm_csv(folder / "crm")
-        customers, orders = import_crm_files(store, Path(customers_csv), Path(orders_csv))
-        progress(f"Loaded sample CRM data: {customers} customers, {orders} sales order lines.")
+        customers_csv, orders_csv = dataset.write_crm_csv(
+            folder / "crm", subsidiaries=record.subsidiaries
+        )
+        customers, _ = import_crm_files(store, Path(customers_csv), None)
+        progress(f"Loaded sample CRM customers: {customers}.")
 
         # 1. Before go-live a job is a conversion: it writes a workbook to review, loads nothing.
         conversion = _run(run_job, "invoice_sync_job", progress)
         if conversion is None:
             return 1
         _print_extract(conversion, progress)
+        # The sales orders name NetSuite subsidiaries, which the sync has now read.
+        _, orders = import_crm_files(store, None, Path(orders_csv))
+        progress(f"Loaded sample CRM sales orders: {orders} lines.")
         conversion_file = Path(conversion.materializations["invoice_workbook"]["path"])
         progress(f"Conversion workbook to review: {conversion_file}")
 
@@ -219,7 +237,7 @@ def run_demo(
         workbook = sync.materializations["invoice_workbook"]["path"]
 
         # 4. Journals: map accounts, close the period, post its entries to NetSuite once.
-        mapping_csv = _write_demo_mapping(folder / "mapping.csv", dataset.manifest)
+        mapping_csv = _write_demo_mapping(folder / "mapping.csv", sandbox.manifest)
         replace_mapping(store, parse_mapping_csv(mapping_csv.read_text(), mapping_csv.name))
         close_period(store, GO_LIVE_PERIOD)
         progress(f"Closed {GO_LIVE_PERIOD}: {posting_notice(GO_LIVE_PERIOD)}.")
@@ -237,7 +255,10 @@ def run_demo(
     progress("Recon summary (ReconSummary_Invoice):")
     progress(_recon_summary_text(Path(workbook)))
     progress("")
-    progress(f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event and account):")
+    progress(
+        f"Journal entries posted to NetSuite for {GO_LIVE_PERIOD} (per event, subsidiary, "
+        "currency and account):"
+    )
     progress(_table_text(posting.materializations["posted_journals"]["by_account"]))
     progress("")
     progress(

@@ -237,7 +237,9 @@ def run_dev(options: DevOptions, progress: Callable[[str], None] = print) -> int
     with signals.installed():
         try:
             sandbox = NetSuiteSandbox(
-                SandboxConfig(), None, db_path=str(folder / record.sandbox_database)
+                SandboxConfig(subsidiaries=record.subsidiaries),
+                None,
+                db_path=str(folder / record.sandbox_database),
             ).start("127.0.0.1", options.sandbox_port)
         except (OSError, ValueError) as exc:
             raise DevError(f"The NetSuite sandbox cannot start: {exc}") from None

@@ -12,7 +12,7 @@ from revrec_pipeline.assets.metadata import amount
 from revrec_pipeline.demo import GO_LIVE_PERIOD, run_demo
 from revrec_pipeline.journals.waterfall import deferred_revenue_waterfall
 from revrec_pipeline.store import RevRecStore
-from revrec_pipeline.store.journals import read_journal_inputs
+from revrec_pipeline.store.journals import postings, read_journal_inputs
 
 
 def test_the_demo_ends_with_the_rpo_summary_of_the_closed_period(tmp_path, monkeypatch):
@@ -50,3 +50,15 @@ def test_the_demo_ends_with_the_rpo_summary_of_the_closed_period(tmp_path, monke
     assert book.sheetnames == ["JournalEntries", "JournalDetail", "Waterfall", "RPO", "TieOut"]
     assert book["TieOut"]["B2"].value == "OK"
     assert book["Waterfall"]._charts
+
+    # The demo account is OneWorld with three operating subsidiaries: the journals it prints
+    # are per subsidiary, each in that subsidiary's entries as the store holds them.
+    start = next(i for i, line in enumerate(printed) if line.startswith("Journal entries posted"))
+    header, _rule, *table = printed[start + 1 :]
+    table = table[: next(i for i, line in enumerate(table) if not line.strip())]
+    assert header.split()[:3] == ["event", "subsidiary", "currency"]
+    shown = {(row.split()[0], row.split()[1], row.split()[2]) for row in table}
+    stored = {(p["event"], p["subsidiary"], p["currency"]) for p in postings(store, GO_LIVE_PERIOD)}
+    assert shown == stored
+    subsidiaries = {subsidiary for _, subsidiary, _ in stored}
+    assert len(subsidiaries) >= 2 and subsidiaries <= {"1", "2", "3"}  # tiny: UK may be quiet

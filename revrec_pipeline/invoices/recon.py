@@ -38,6 +38,7 @@ SUMMARY_COLUMNS = [
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
     columns = frame.reindex(columns=[*KEY, "amount_cents"])
     columns["subsidiary_id"] = columns["subsidiary_id"].astype("Int64").fillna(NO_SUBSIDIARY)
+    columns["amount_cents"] = pd.to_numeric(columns["amount_cents"]).astype("Int64")
     return columns
 
 
