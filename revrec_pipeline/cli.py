@@ -35,7 +35,9 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
     try:
         config = SandboxConfig(
-            deleted_type_form=args.deleted_type_form, deleted_date_zone=args.deleted_date_zone
+            deleted_type_form=args.deleted_type_form,
+            deleted_date_zone=args.deleted_date_zone,
+            subsidiaries=args.subsidiaries,
         )
         if args.features is not None:
             config.set_features(args.features)
@@ -561,6 +563,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ZONE",
         help="DeletedRecord.deleteddate in the account zone (account, default) or in utc; "
         "deleteddateusertz is always in the account zone",
+    )
+    serve.add_argument(
+        "--subsidiaries",
+        choices=["one", "several"],
+        default="one",
+        help="OneWorld with one subsidiary (default) or several: a USD parent, UK Ltd (GBP), "
+        "Germany GmbH (EUR) and an elimination subsidiary, customers and documents spread over "
+        "them, accounts restricted per subsidiary (as the demo runs it)",
     )
 
     add(

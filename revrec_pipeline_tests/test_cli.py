@@ -184,3 +184,41 @@ def test_unusable_settings_give_one_sentence(
     assert main(["status"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(expected) and "Traceback" not in err and "S3CRET" not in err
+
+
+def test_sandbox_serve_with_several_subsidiaries_answers_suiteql_with_them(tmp_path):
+    """`revrec sandbox serve --subsidiaries several`: the OneWorld account the demo runs on,
+    its subsidiary table read over SuiteQL with the project's client."""
+    import time
+
+    import requests
+
+    from revrec_pipeline.netsuite.resource import NetSuiteResource
+    from revrec_pipeline.sandbox.config import SANDBOX_CREDENTIALS
+
+    server, port = serve_sandbox(
+        "--subsidiaries", "several", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                requests.get(f"{url}/sandbox/v1/stats", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        client = NetSuiteResource(
+            account_id="1234567_SB1", base_url=url, **SANDBOX_CREDENTIALS
+        ).get_client()
+        rows = client.query_small(
+            "SELECT subsidiary.id, subsidiary.name, subsidiary.iselimination FROM subsidiary"
+        )
+        assert {(r["name"], r["iselimination"]) for r in rows} == {
+            ("Parent Company", "F"),
+            ("UK Ltd", "F"),
+            ("Germany GmbH", "F"),
+            ("Elimination", "T"),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
