@@ -699,9 +699,13 @@ MAPPING_CASES = [
         id="duplicate-product-row",
     ),
     pytest.param(
-        mapping((2, "contra_revenue,4011,,,,,1"), (3, "deferred_revenue,2501,,,,,2")),
-        ["mapping.csv: more than one subsidiary (1, 2)."],
-        id="two-subsidiaries",
+        # Rows for several subsidiaries are fine (OneWorld); twice the same one is not.
+        mapping((2, "contra_revenue,4011,,,,,2"), extra=["contra_revenue,4012,,,,,2"]),
+        [
+            "mapping.csv row 7: account_type contra_revenue for the default in subsidiary 2 "
+            "repeats row 2."
+        ],
+        id="duplicate-row-of-a-subsidiary",
     ),
     pytest.param(
         csv_text("account_type,product_code", "revenue,"),
@@ -726,7 +730,6 @@ MAPPING_CASES = [
             f"mapping.csv row 3, column netsuite_account_id: '25O1' {NOT_AN_ID}",
             f"mapping.csv row 6, column department: 'Sales' {NOT_AN_ID}",
             "mapping.csv row 7: account_type revenue for the default repeats row 4.",
-            "mapping.csv: more than one subsidiary (1, 2).",
         ],
         id="every-problem-at-once",
     ),
