@@ -391,3 +391,33 @@ def test_a_store_planned_before_subsidiaries_upgrades_and_keeps_posting_without_
     assert {c: int(v) for c, v in posted_revenue.items()} == {
         c: int(v) for c, v in expected.items() if v
     }
+
+
+def test_posted_journals_alone_refuses_a_period_without_a_plan(flow):
+    """Materializing posted_journals by itself after a reopen and re-close (no journal_entries
+    run yet) must not settle the old entries against an empty plan: it refuses, and NetSuite
+    keeps them."""
+    from revrec_pipeline.assets.journals import posted_journals
+    from revrec_pipeline.resources import build_resources
+    from revrec_pipeline.settings import load_settings
+
+    sb, _dataset, store, instance, _home = flow
+    close_and_post(sb, store, instance)
+    before = held(sb, OCTOBER)
+    reopen(store, instance)
+    close_period(store, OCTOBER)
+    result = dg.materialize(
+        [posted_journals],
+        resources=build_resources(load_settings()),
+        instance=instance,
+        partition_key=OCTOBER,
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_failure_data.error.message.startswith(
+        f"dagster._core.definitions.events.Failure: {OCTOBER} has no journal plan yet: "
+        f"materialize journal_entries for {OCTOBER} first"
+    )
+    assert held(sb, OCTOBER) == before
+    assert {h["settled"] for h in superseded_postings(store, OCTOBER)} == {None}

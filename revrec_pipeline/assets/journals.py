@@ -299,6 +299,13 @@ def posted_journals(
     db = store.get_store()
     with db.read() as conn:
         period = partition_period(context, conn)
+        if not plan_exists(conn, period):
+            # Without a plan a reopened period's old entries would be deleted with nothing
+            # to replace them: the plan comes first (journal_posting_job runs both).
+            raise dg.Failure(
+                f"{period} has no journal plan yet: materialize journal_entries for {period} "
+                "first (journal_posting_job and `revrec journals post` run both)."
+            )
         plan = read_plan(conn, period)
         mapping = read_mapping(conn)
         currency_ids = {
