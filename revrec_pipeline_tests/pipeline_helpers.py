@@ -82,3 +82,28 @@ def bill_100_more_on_an_october_invoice(sb: NetSuiteSandbox, manifest: dict) -> 
         foreignamount=float(old - Decimal("100.00")),
     )
     return invoice
+
+
+def double_a_point_in_time_order_line(store) -> int:
+    """A sales order corrected in the CRM: an October point-in-time USD line doubles. Returns
+    the line's amount before (cents)."""
+    from sqlalchemy import select, update
+
+    from revrec_pipeline.store import schema
+
+    order = schema.crm_sales_order_line
+    with store.write() as conn:
+        line = conn.execute(
+            select(order.c.order_number, order.c.order_item_number, order.c.amount_cents)
+            .where(order.c.recognition == "point_in_time", order.c.currency == "USD")
+            .where(order.c.service_start_date.between("2026-10-01", "2026-10-31"))
+            .order_by(order.c.order_number)
+            .limit(1)
+        ).one()
+        conn.execute(
+            update(order)
+            .where(order.c.order_number == line.order_number)
+            .where(order.c.order_item_number == line.order_item_number)
+            .values(amount_cents=line.amount_cents * 2)
+        )
+    return int(line.amount_cents)

@@ -292,6 +292,24 @@ def serve_sandbox(*options: str, **popen) -> tuple[subprocess.Popen, int]:
     return subprocess.Popen([*command, "--port", str(port), *options], **popen), port
 
 
+def wait_until_serving(port: int, timeout: float = 30) -> str:
+    """The URL of a sandbox started with serve_sandbox, once it answers."""
+    import time
+
+    import requests
+
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(f"{url}/sandbox/v1/stats", timeout=1)
+            return url
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def stored_segments(store: RevRecStore) -> list[tuple]:
     """The distinct (department, class, location) of every stored line."""
     table = schema.netsuite_transaction_line

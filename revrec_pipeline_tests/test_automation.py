@@ -60,11 +60,16 @@ def launch(instance, request: dg.RunRequest) -> dg.DagsterRun:
     return run
 
 
-def close_two_periods(sb, store, instance) -> None:
+def close_october(sb, store, instance) -> None:
+    """Go-live in October, a sync, the sandbox mapping, October closed."""
     set_go_live(store, "2026-10")
     sync(instance)
     replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
     close_period(store, "2026-10")
+
+
+def close_two_periods(sb, store, instance) -> None:
+    close_october(sb, store, instance)
     close_period(store, "2026-11")
 
 
@@ -132,10 +137,7 @@ def test_periods_posted_outside_the_sensor_leave_it_nothing_to_launch(flow, queu
     sensor adds the partition of every closed period and requests no run."""
     sb, _dataset, store, _instance, _home = flow
     instance = queued_instance
-    set_go_live(store, "2026-10")
-    sync(instance)
-    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
-    close_period(store, "2026-10")
+    close_october(sb, store, instance)
     assert post(instance, "2026-10").success
 
     with dg.instance_for_test() as fresh:  # a Dagster instance that has never seen the period
@@ -206,10 +208,7 @@ def test_a_period_an_earlier_version_failed_to_post_is_requested_again(flow, que
 def test_sensor_and_cli_runs_post_the_same_entries(flow, queued_instance, tmp_path):
     sb, _dataset, store, _instance, _home = flow
     instance = queued_instance
-    set_go_live(store, "2026-10")
-    sync(instance)
-    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
-    close_period(store, "2026-10")
+    close_october(sb, store, instance)
     _, requests, _ = tick(instance, store)
     first = launch(instance, requests[0])
     assert first.success
@@ -281,10 +280,7 @@ def test_a_reopened_period_closed_again_gets_a_new_posting_run(flow, queued_inst
 
     sb, _dataset, store, _instance, _home = flow
     instance = queued_instance
-    set_go_live(store, "2026-10")
-    sync(instance)
-    replace_mapping(store, parse_mapping_csv(sandbox_mapping_csv(sb.manifest)))
-    close_period(store, "2026-10")
+    close_october(sb, store, instance)
     _, (first,), _ = tick(instance, store)
     assert launch(instance, first).success
     assert tick(instance, store)[1] == []

@@ -9,7 +9,7 @@ import pytest
 
 from revrec_pipeline.cli import main
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
-from revrec_pipeline_tests.sandbox_helpers import serve_sandbox
+from revrec_pipeline_tests.sandbox_helpers import serve_sandbox, wait_until_serving
 
 
 @pytest.fixture
@@ -121,9 +121,6 @@ def test_help_explains_every_command():
 
 
 def test_sandbox_serve_with_oauth2_then_connect(tmp_path, monkeypatch, capsys):
-    import time
-
-    import requests
 
     from revrec_pipeline.sandbox.oauth2 import generate_key_pair
 
@@ -136,13 +133,7 @@ def test_sandbox_serve_with_oauth2_then_connect(tmp_path, monkeypatch, capsys):
         stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                requests.get(f"{url}/sandbox/v1/stats", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        url = wait_until_serving(port)
         for name, value in {
             "NETSUITE_ACCOUNT_ID": "1234567_SB1",
             "NETSUITE_BASE_URL": url,
@@ -189,9 +180,6 @@ def test_unusable_settings_give_one_sentence(
 def test_sandbox_serve_with_several_subsidiaries_answers_suiteql_with_them(tmp_path):
     """`revrec sandbox serve --subsidiaries several`: the OneWorld account the demo runs on,
     its subsidiary table read over SuiteQL with the project's client."""
-    import time
-
-    import requests
 
     from revrec_pipeline.netsuite.resource import NetSuiteResource
     from revrec_pipeline.sandbox.config import SANDBOX_CREDENTIALS
@@ -200,13 +188,7 @@ def test_sandbox_serve_with_several_subsidiaries_answers_suiteql_with_them(tmp_p
         "--subsidiaries", "several", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                requests.get(f"{url}/sandbox/v1/stats", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        url = wait_until_serving(port)
         client = NetSuiteResource(
             account_id="1234567_SB1", base_url=url, **SANDBOX_CREDENTIALS
         ).get_client()

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import dagster as dg
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from revrec_pipeline.cli import main
 from revrec_pipeline.journals.mapping import parse_mapping_csv
@@ -28,6 +28,7 @@ from revrec_pipeline.store.periods import PeriodError, close_period, periods, se
 from revrec_pipeline.store.reopen import superseded_postings
 from revrec_pipeline_tests.pipeline_helpers import (
     bill_100_more_on_an_october_invoice,
+    double_a_point_in_time_order_line,
     post,
     sandbox_mapping_csv,
     sync,
@@ -93,26 +94,6 @@ def detail_total(store, period: str, event: str, currency: str) -> int:
         ).scalar_one()
 
 
-def double_a_point_in_time_order_line(store) -> int:
-    """A sales order corrected in the CRM: an October point-in-time USD line doubles."""
-    order = schema.crm_sales_order_line
-    with store.write() as conn:
-        line = conn.execute(
-            select(order.c.order_number, order.c.order_item_number, order.c.amount_cents)
-            .where(order.c.recognition == "point_in_time", order.c.currency == "USD")
-            .where(order.c.service_start_date.between("2026-10-01", "2026-10-31"))
-            .order_by(order.c.order_number)
-            .limit(1)
-        ).one()
-        conn.execute(
-            update(order)
-            .where(order.c.order_number == line.order_number)
-            .where(order.c.order_item_number == line.order_item_number)
-            .values(amount_cents=line.amount_cents * 2)
-        )
-    return line.amount_cents
-
-
 def delete_octobers_eur_documents(sb) -> int:
     """Every October EUR invoice and credit memo deleted in NetSuite: the October plan's EUR
     billing entry has nothing left to post."""
@@ -134,6 +115,28 @@ def correct_october(sb, store, instance) -> int:
     assert delete_octobers_eur_documents(sb) > 0
     sync(instance)
     return doubled
+
+
+def revenue_posted_since_go_live(store) -> dict[str, int]:
+    """Currency → revenue the journals posted, every planned period (go-live onwards)."""
+    table = schema.journal_detail
+    with store.read() as conn:
+        rows = conn.execute(
+            select(table.c.currency, func.sum(table.c.amount_cents))
+            .where(table.c.event == "revenue")
+            .group_by(table.c.currency)
+        ).all()
+    return {currency: int(cents) for currency, cents in rows}
+
+
+def revenue_recognized_since_go_live(store, through: str = NOVEMBER) -> dict[str, int]:
+    """Currency → what the sales orders recognize from go-live (October) through `through`."""
+    with store.read() as conn:
+        _billing, orders = read_journal_inputs(conn)
+    schedule = revenue_schedule(orders)
+    since_go_live = schedule[schedule["period"].between(OCTOBER, through)]
+    totals = since_go_live.groupby("currency")["revenue_cents"].sum()
+    return {currency: int(cents) for currency, cents in totals.items() if cents}
 
 
 def posting_history(instance, period: str) -> list[dg.EventLogRecord]:
@@ -207,22 +210,7 @@ def test_reopen_correct_and_reclose_leaves_netsuite_holding_exactly_the_new_plan
     # November's catch-up is computed against the new postings: from go-live through November,
     # what the journals recognized equals the schedule, per currency, to the cent.
     close_and_post(sb, store, instance, NOVEMBER)
-    with store.read() as conn:
-        _billing, orders = read_journal_inputs(conn)
-        table = schema.journal_detail
-        posted_revenue = dict(
-            conn.execute(
-                select(table.c.currency, func.sum(table.c.amount_cents))
-                .where(table.c.event == "revenue")
-                .group_by(table.c.currency)
-            ).all()
-        )
-    schedule = revenue_schedule(orders)
-    since_go_live = schedule[schedule["period"].between(OCTOBER, NOVEMBER)]
-    expected = since_go_live.groupby("currency")["revenue_cents"].sum()
-    assert {c: int(v) for c, v in posted_revenue.items()} == {
-        c: int(v) for c, v in expected.items() if v
-    }
+    assert revenue_posted_since_go_live(store) == revenue_recognized_since_go_live(store)
 
 
 def _store_snapshot(store) -> list[tuple]:
@@ -375,22 +363,7 @@ def test_a_store_planned_before_subsidiaries_upgrades_and_keeps_posting_without_
     close_and_post(sb, store, instance, NOVEMBER)
     november = held(sb, NOVEMBER)
     assert november and all("-S1-" in eid for eid in november)
-    with store.read() as conn:
-        _billing, orders = read_journal_inputs(conn)
-        table = schema.journal_detail
-        posted_revenue = dict(
-            conn.execute(
-                select(table.c.currency, func.sum(table.c.amount_cents))
-                .where(table.c.event == "revenue")
-                .group_by(table.c.currency)
-            ).all()
-        )
-    schedule = revenue_schedule(orders)
-    since_go_live = schedule[schedule["period"].between(OCTOBER, NOVEMBER)]
-    expected = since_go_live.groupby("currency")["revenue_cents"].sum()
-    assert {c: int(v) for c, v in posted_revenue.items()} == {
-        c: int(v) for c, v in expected.items() if v
-    }
+    assert revenue_posted_since_go_live(store) == revenue_recognized_since_go_live(store)
 
 
 def test_posted_journals_alone_refuses_a_period_without_a_plan(flow):

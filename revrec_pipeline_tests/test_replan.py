@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from revrec_pipeline.journals.mapping import parse_mapping_csv
 from revrec_pipeline.runner import post_period_now
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.journals import postings, replace_mapping
 from revrec_pipeline.store.periods import PeriodError, close_period, set_go_live
-from revrec_pipeline_tests.pipeline_helpers import post, sandbox_mapping_csv, sync
+from revrec_pipeline_tests.pipeline_helpers import (
+    double_a_point_in_time_order_line,
+    post,
+    sandbox_mapping_csv,
+    sync,
+)
 
 PERIOD = "2026-10"
 
@@ -59,24 +64,11 @@ def test_a_plan_nothing_of_which_reached_netsuite_is_recomputed(flow):
     assert sb.journal_entries() == []
 
     # A sales order is corrected: a point-in-time line of the period doubles.
-    with store.write() as conn:
-        order = schema.crm_sales_order_line
-        line = conn.execute(
-            select(order.c.order_number, order.c.order_item_number, order.c.amount_cents)
-            .where(order.c.recognition == "point_in_time", order.c.currency == "USD")
-            .where(order.c.service_start_date.between("2026-10-01", "2026-10-31"))
-            .limit(1)
-        ).one()
-        conn.execute(
-            update(order)
-            .where(order.c.order_number == line.order_number)
-            .where(order.c.order_item_number == line.order_item_number)
-            .values(amount_cents=line.amount_cents * 2)
-        )
+    doubled = double_a_point_in_time_order_line(store)
     sb.set_period_closed(PERIOD, closed=False)
     result = replan(store, instance)
     assert result.success, result.summary()
-    assert planned_revenue(store) == before + line.amount_cents
+    assert planned_revenue(store) == before + doubled
     assert {p["status"] for p in postings(store, PERIOD)} == {"posted"}
     held = sorted(e["externalId"] for e in sb.journal_entries())
     assert held == sorted(p["external_id"] for p in postings(store, PERIOD))

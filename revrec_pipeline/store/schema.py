@@ -277,26 +277,30 @@ journal_plan = Table(
     Column("planned_at", DateTime, nullable=False),
 )
 
-journal_posting = Table(
-    "journal_posting",
-    metadata,
-    Column("external_id", String(128), primary_key=True),
-    Column("period", String(7), nullable=False, index=True),
-    Column("event", String(16), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("sequence", Integer, nullable=False),
-    Column("tran_date", Date, nullable=False),
-    Column("line_count", Integer, nullable=False),
-    Column("debit_cents", BigInteger, nullable=False),
-    Column("credit_cents", BigInteger, nullable=False),
-    Column("lines", Text, nullable=False),  # JSON of the entry's lines (account, cents, segments)
-    Column("status", String(16), nullable=False),  # planned / posted / failed
-    Column("netsuite_id", String(32)),
-    Column("posted_at", DateTime),
-    Column("verified", Boolean, nullable=False, default=False),
-    Column("error", Text),
-    Column("subsidiary", String(32), nullable=False, server_default=""),  # "": no OneWorld
-)
+
+def _entry_columns() -> list[Column]:
+    """A planned journal entry with its posting state (the plan's, and a superseded plan's)."""
+    return [
+        Column("external_id", String(128), primary_key=True),
+        Column("period", String(7), nullable=False, index=True),
+        Column("event", String(16), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("sequence", Integer, nullable=False),
+        Column("tran_date", Date, nullable=False),
+        Column("line_count", Integer, nullable=False),
+        Column("debit_cents", BigInteger, nullable=False),
+        Column("credit_cents", BigInteger, nullable=False),
+        Column("lines", Text, nullable=False),  # JSON of its lines (account, cents, segments)
+        Column("status", String(16), nullable=False),  # planned / posted / failed / pending
+        Column("netsuite_id", String(32)),
+        Column("posted_at", DateTime),
+        Column("verified", Boolean, nullable=False, default=False),
+        Column("error", Text),
+        Column("subsidiary", String(32), nullable=False, server_default=""),  # "": no OneWorld
+    ]
+
+
+journal_posting = Table("journal_posting", metadata, *_entry_columns())
 
 # -- close cycle (SPEC §11) ----------------------------------------------------------------------
 
@@ -324,24 +328,9 @@ superseded_journal_posting = Table(
         primary_key=True,
         autoincrement=False,
     ),
-    Column("external_id", String(128), primary_key=True),
-    Column("period", String(7), nullable=False, index=True),
-    Column("event", String(16), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("sequence", Integer, nullable=False),
-    Column("tran_date", Date, nullable=False),
-    Column("line_count", Integer, nullable=False),
-    Column("debit_cents", BigInteger, nullable=False),
-    Column("credit_cents", BigInteger, nullable=False),
-    Column("lines", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("netsuite_id", String(32)),
-    Column("posted_at", DateTime),
-    Column("verified", Boolean, nullable=False, default=False),
-    Column("error", Text),
+    *_entry_columns(),
     Column("settled", String(16)),
     Column("settled_at", DateTime),
-    Column("subsidiary", String(32), nullable=False, server_default=""),
 )
 
 superseded_journal_detail = Table(
