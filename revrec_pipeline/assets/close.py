@@ -36,6 +36,7 @@ RPO_COLUMNS = [
 BALANCE_COLUMNS = [
     text("customer", "customer_id"),
     text("currency", "currency"),
+    text("subsidiary", "subsidiary", "NetSuite subsidiary internal id (OneWorld)."),
     money("billed", "billed_cents", "Billed through the period end."),
     money("recognized", "recognized_cents", "Recognized through the period end."),
     money("deferred", "deferred_cents", "max(billed − recognized, 0)"),
@@ -47,6 +48,7 @@ def waterfall_columns(wf: Waterfall) -> list:
     return [
         text("customer", "customer_id"),
         text("currency", "currency"),
+        text("subsidiary", "subsidiary", "NetSuite subsidiary internal id (OneWorld)."),
         text("product", "product_code"),
         money("contract", "contract_cents"),
         money("recognized", "recognized_cents", "Recognized through the period end."),

@@ -204,8 +204,8 @@ def test_asset_metadata_per_currency(flow):
         assert Decimal(data["deferred"]) == amount(wf.totals("deferred_cents")[currency])
     waterfall = metadata["waterfall"]
     names = [c.name for c in waterfall.schema.columns]
-    assert names[:5] == ["customer", "currency", "product", "contract", "recognized"]
-    assert names[5:17] == list(wf.months) and names[-1] == "later"
+    assert names[:6] == ["customer", "currency", "subsidiary", "product", "contract", "recognized"]
+    assert names[6:18] == list(wf.months) and names[-1] == "later"
     assert len(waterfall.records) == min(len(wf.lines), 100)
     assert metadata["dagster/row_count"] == len(wf.lines)
     first = waterfall.records[0].data
