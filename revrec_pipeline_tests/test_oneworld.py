@@ -232,6 +232,34 @@ def test_journals_one_entry_per_subsidiary_and_currency_each_posted_in_its_subsi
         for k, net in by_scope["revenue"].items()
     }
     assert revenue_credit == {k: v for k, v in recognized.items() if v}
+    # Unbilled: per customer, currency and subsidiary, the change over October of
+    # max(recognized − billed, 0) through each month's end (September's is the opening).
+    with store.read() as conn:
+        lines = conn.execute(
+            select(
+                table.c.customer_id,
+                table.c.currency,
+                table.c.subsidiary_id,
+                table.c.period,
+                table.c.amount_cents,
+            )
+        ).all()
+    balance: dict[tuple, dict[str, int]] = defaultdict(lambda: {"sep": 0, "oct": 0})
+    for customer, currency, subsidiary, period, cents in lines:
+        for month, end in (("sep", "2026-09"), ("oct", OCTOBER)):
+            if period <= end:
+                balance[(customer, currency, str(subsidiary))][month] -= int(cents)
+    for row in schedule.itertuples():
+        key = (row.customer_id, row.currency, str(of_currency[row.currency]))
+        for month, end in (("sep", "2026-09"), ("oct", OCTOBER)):
+            if row.period <= end:
+                balance[key][month] += int(row.revenue_cents)
+    unbilled: dict[tuple[str, str], int] = defaultdict(int)
+    for (_customer, currency, subsidiary), b in balance.items():
+        unbilled[(subsidiary, currency)] += max(b["oct"], 0) - max(b["sep"], 0)
+    assert {k: net[accounts["unbilled_receivable"]] for k, net in by_scope["unbilled"].items()} == {
+        k: v for k, v in unbilled.items() if v
+    }
     # Every entry balances in its own currency.
     assert all(sum(account_net(e).values()) == 0 for e in held.values())
 
