@@ -225,7 +225,12 @@ def cmd_period_reopen(args: argparse.Namespace) -> int:
 
 
 def cmd_mapping_import(args: argparse.Namespace) -> int:
-    from revrec_pipeline.journals.mapping import parse_mapping_csv
+    from revrec_pipeline.crm import stored_subsidiaries
+    from revrec_pipeline.journals.mapping import (
+        MappingError,
+        parse_mapping_csv,
+        subsidiary_problems,
+    )
     from revrec_pipeline.store.journals import replace_mapping
 
     try:
@@ -233,7 +238,13 @@ def cmd_mapping_import(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"{args.file} cannot be read as UTF-8 text ({exc}).") from None
     mapping = parse_mapping_csv(text, args.file.name)
-    replace_mapping(_store(), mapping)
+    store = _store()
+    problems = subsidiary_problems(mapping, stored_subsidiaries(store), args.file.name)
+    if problems:
+        raise MappingError(
+            problems, f"{len(problems)} problem(s) in {args.file.name}, nothing loaded:"
+        )
+    replace_mapping(store, mapping)
     types = sorted({row.account_type for row in mapping.rows})
     _print(f"Loaded the journal account mapping: {len(mapping.rows)} rows ({', '.join(types)}).")
     return 0

@@ -137,6 +137,33 @@ def disabled_segments(mapping: AccountMapping, feature: Callable[[str], bool | N
     return problems
 
 
+def subsidiary_problems(
+    mapping: AccountMapping, subsidiaries: dict[int, bool], name: str = "mapping.csv"
+) -> list[str]:
+    """One sentence per subsidiary the mapping names that the NetSuite account lacks or that
+    is an elimination subsidiary (`subsidiaries`: the synced ones, id → is elimination; none
+    known yet: nothing to check)."""
+    if not subsidiaries:
+        return []
+    problems = []
+    named = sorted({row.subsidiary for row in mapping.rows if row.subsidiary}, key=int)
+    for subsidiary in named:
+        types = sorted({r.account_type for r in mapping.rows if r.subsidiary == subsidiary})
+        rows = f"the {', '.join(types)} row{'s' if len(types) > 1 else ''}"
+        if int(subsidiary) not in subsidiaries:
+            known = ", ".join(str(s) for s in sorted(subsidiaries))
+            problems.append(
+                f"{name}: subsidiary {subsidiary} ({rows}) is not a subsidiary of the NetSuite "
+                f"account (known: {known})."
+            )
+        elif subsidiaries[int(subsidiary)]:
+            problems.append(
+                f"{name}: subsidiary {subsidiary} ({rows}) is an elimination subsidiary, "
+                "which RevRec posts nothing to; name the operating subsidiary."
+            )
+    return problems
+
+
 def parse_mapping_csv(text: str, name: str = "mapping.csv") -> AccountMapping:
     """Validate a mapping CSV completely; raises MappingError listing every problem."""
     problems: list[str] = []

@@ -246,3 +246,44 @@ def test_a_single_subsidiary_mapping_applies_as_a_whole_without_subsidiaries():
         mapping.row_for("revenue", "", "3") is None
     )  # subsidiary 3: no row of its own, none general
     assert mapping.subsidiary == "1"
+
+
+def test_cli_mapping_import_refuses_a_subsidiary_the_account_lacks(cli_env, store, capsys):
+    """Once a sync has read the subsidiaries (OneWorld), a mapping naming an unknown or an
+    elimination subsidiary is refused, every one named, and nothing is loaded."""
+    from revrec_pipeline.store import schema
+
+    with store.write() as conn:
+        conn.execute(
+            schema.netsuite_subsidiary.insert(),
+            [
+                {"id": 1, "name": "Parent", "is_elimination": False, "is_inactive": False},
+                {"id": 3, "name": "UK Ltd", "is_elimination": False, "is_inactive": False},
+                {"id": 5, "name": "Elim", "is_elimination": True, "is_inactive": False},
+            ],
+        )
+    bad = cli_env / "bad.csv"
+    bad.write_text(
+        "account_type,netsuite_account_id,product_code,subsidiary\nrevenue,61,,\n"
+        "deferred_revenue,59,,9\nrevenue,62,,9\nunbilled_receivable,54,,5\n",
+        encoding="utf-8",
+    )
+    assert run(["mapping", "import", str(bad)]) == 1
+    assert capsys.readouterr().err == (
+        "revrec: 2 problem(s) in bad.csv, nothing loaded:\n"
+        "  - bad.csv: subsidiary 5 (the unbilled_receivable row) is an elimination "
+        "subsidiary, which RevRec posts nothing to; name the operating subsidiary.\n"
+        "  - bad.csv: subsidiary 9 (the deferred_revenue, revenue rows) is not a subsidiary of "
+        "the NetSuite account (known: 1, 3, 5).\n"
+    )
+    with store.read() as conn:
+        assert read_mapping(conn).rows == ()
+    good = cli_env / "good.csv"
+    good.write_text(
+        "account_type,netsuite_account_id,product_code,subsidiary\nrevenue,61,,\n"
+        "deferred_revenue,59,,3\n",
+        encoding="utf-8",
+    )
+    assert run(["mapping", "import", str(good)]) == 0
+    with store.read() as conn:
+        assert {row.subsidiary for row in read_mapping(conn).rows} == {"", "3"}
