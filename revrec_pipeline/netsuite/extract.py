@@ -371,19 +371,28 @@ class Extractor:
             result.request_stats = self.client.stats.as_dict()
         return result
 
-    def _currencies_needed(self) -> bool:
-        """No currency known yet, or a stored document names one the store does not know."""
-        headers, known = schema.netsuite_transaction, schema.netsuite_currency
+    def _references_unknown(self, known, references) -> bool:
+        """`known` (a reference table) is empty, or a stored row's column in `references`
+        names an id it does not hold."""
         with self.store.read() as conn:
             if not conn.execute(select(func.count()).select_from(known)).scalar_one():
                 return True
-            unknown = conn.execute(
-                select(headers.c.id)
-                .where(headers.c.currency.is_not(None))
-                .where(headers.c.currency.not_in(select(known.c.id)))
-                .limit(1)
-            ).first()
-        return unknown is not None
+            return any(
+                conn.execute(
+                    select(column.table.c.id)
+                    .where(column.is_not(None))
+                    .where(column.not_in(select(known.c.id)))
+                    .limit(1)
+                ).first()
+                is not None
+                for column in references
+            )
+
+    def _currencies_needed(self) -> bool:
+        """No currency known yet, or a stored document names one the store does not know."""
+        return self._references_unknown(
+            schema.netsuite_currency, [schema.netsuite_transaction.c.currency]
+        )
 
     def extract_currencies(self, when_needed: bool = False) -> int:
         """Refresh the currency list; with `when_needed`, only when the store lacks one a
@@ -405,20 +414,10 @@ class Extractor:
         the store does not know."""
         if not self.profile.feature("oneworld"):
             return False
-        known = schema.netsuite_subsidiary
-        with self.store.read() as conn:
-            if not conn.execute(select(func.count()).select_from(known)).scalar_one():
-                return True
-            for table in (schema.netsuite_transaction, schema.netsuite_customer):
-                unknown = conn.execute(
-                    select(table.c.id)
-                    .where(table.c.subsidiary.is_not(None))
-                    .where(table.c.subsidiary.not_in(select(known.c.id)))
-                    .limit(1)
-                ).first()
-                if unknown is not None:
-                    return True
-        return False
+        return self._references_unknown(
+            schema.netsuite_subsidiary,
+            [schema.netsuite_transaction.c.subsidiary, schema.netsuite_customer.c.subsidiary],
+        )
 
     def extract_subsidiaries(self, when_needed: bool = False) -> int:
         """OneWorld: refresh the subsidiary table (id, name, base currency, parent,

@@ -4,16 +4,17 @@ detail, earlier periods' postings, the mapping, the billing schedule and the sal
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from revrec_pipeline.journals.explain import ExplainError, Explanation, explain_period
 from revrec_pipeline.store import schema
 from revrec_pipeline.store.db import RevRecStore
 from revrec_pipeline.store.journals import (
     plan_exists,
-    read_journal_inputs,
+    read_billing,
     read_mapping,
     read_plan,
+    read_sales_orders,
 )
 from revrec_pipeline.store.periods import go_live_period, parse_period
 
@@ -26,7 +27,7 @@ def _frame(conn, query) -> pd.DataFrame:
 def explain_from_store(store: RevRecStore, period: str) -> Explanation:
     """The audit trail of `period`; ExplainError (one sentence) when it has no frozen plan."""
     period = parse_period(period)
-    detail, billing_t = schema.journal_detail, schema.billing_schedule_line
+    detail = schema.journal_detail
     with store.read() as conn:
         if not plan_exists(conn, period):
             raise ExplainError(
@@ -52,22 +53,9 @@ def explain_from_store(store: RevRecStore, period: str) -> Explanation:
                 detail.c.period < period
             ),
         )
-        billing = _frame(
-            conn,
-            select(
-                billing_t.c.customer_id,
-                billing_t.c.currency,
-                func.coalesce(billing_t.c.product_code, "").label("product_code"),
-                billing_t.c.period,
-                billing_t.c.amount_cents,
-                billing_t.c.netsuite_id,
-                billing_t.c.line_id,
-                billing_t.c.document_type,
-                billing_t.c.document_number,
-                billing_t.c.subsidiary_id.label("subsidiary"),
-            ),
-        )
-        _billing, orders = read_journal_inputs(conn)  # each order line with its subsidiary
+        # Each billing line with its NetSuite document and line, for the sources.
+        billing = read_billing(conn, "netsuite_id", "line_id", "document_type", "document_number")
+        orders = read_sales_orders(conn)
         mapping = read_mapping(conn)
     return explain_period(
         period=period,

@@ -70,24 +70,34 @@ def read_journal_inputs(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The loaded billing schedule and the CRM sales order lines, each with its subsidiary as
     text (OneWorld; "" without it): a billing line's is its document's, an order line's its
     own or its customer's primary subsidiary (`journals.subsidiaries`)."""
-    billing_t, orders_t = schema.billing_schedule_line, schema.crm_sales_order_line
-    billing = conn.execute(
+    return read_billing(conn), read_sales_orders(conn)
+
+
+def read_billing(conn: Connection, *extra: str) -> pd.DataFrame:
+    """The loaded billing schedule's amounts with their subsidiary, and the `extra` columns."""
+    table = schema.billing_schedule_line
+    rows = conn.execute(
         select(
-            billing_t.c.customer_id,
-            billing_t.c.currency,
-            func.coalesce(billing_t.c.product_code, "").label("product_code"),
-            billing_t.c.period,
-            billing_t.c.amount_cents,
-            billing_t.c.subsidiary_id.label("subsidiary"),
+            table.c.customer_id,
+            table.c.currency,
+            func.coalesce(table.c.product_code, "").label("product_code"),
+            table.c.period,
+            table.c.amount_cents,
+            *(table.c[name] for name in extra),
+            table.c.subsidiary_id.label("subsidiary"),
         )
     )
-    orders = conn.execute(select(orders_t))
-    billing_frame = with_subsidiary(pd.DataFrame(billing.fetchall(), columns=list(billing.keys())))
-    orders_frame = pd.DataFrame(orders.fetchall(), columns=list(orders.keys()))
-    orders_frame["subsidiary"] = order_subsidiaries(
-        orders_frame, customer_subsidiaries(conn), only_subsidiary(conn)
+    return with_subsidiary(pd.DataFrame(rows.fetchall(), columns=list(rows.keys())))
+
+
+def read_sales_orders(conn: Connection) -> pd.DataFrame:
+    """The CRM sales order lines, each with its subsidiary as text (see read_journal_inputs)."""
+    rows = conn.execute(select(schema.crm_sales_order_line))
+    orders = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+    orders["subsidiary"] = order_subsidiaries(
+        orders, customer_subsidiaries(conn), only_subsidiary(conn)
     )
-    return billing_frame, orders_frame
+    return orders
 
 
 def only_subsidiary(conn: Connection) -> int | None:
