@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from revrec_pipeline.netsuite.client import NetSuiteClient
 from revrec_pipeline.netsuite.extract import Extractor
-from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.sandbox import NetSuiteSandbox
 from revrec_pipeline.store import RevRecStore, schema
@@ -94,16 +93,10 @@ def extractor(
 
 
 def extract_all(sandbox: NetSuiteSandbox, store: RevRecStore, **overrides) -> dict:
-    ex = extractor(sandbox, store, **overrides)
-    results = {
-        "customers": ex.extract_customers(),
-        "items": ex.extract_items(),
-        "currencies": ex.extract_currencies(),
-        "invoices": ex.extract_transactions(INVOICE),
-        "credit_memos": ex.extract_transactions(CREDIT_MEMO),
-    }
-    results["stats"] = ex.client.stats.as_dict()
-    return results
+    """A sync as the `netsuite` assets run it: every stream side by side (`extract_all`)."""
+    sync = extractor(sandbox, store, **overrides).extract_all()
+    sync.raise_failures()
+    return {**sync.streams, "currencies": sync.currencies, "stats": sync.request_stats}
 
 
 def store_state(store: RevRecStore) -> dict[str, list[tuple]]:

@@ -54,12 +54,15 @@ class RequestStats:
     retries: int = 0
     pages: int = 0
     rows: int = 0
+    parent: RequestStats | None = field(default=None, repr=False, compare=False)  # adds up too
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **counts: int) -> None:
         with self._lock:
             for name, value in counts.items():
                 setattr(self, name, getattr(self, name) + value)
+        if self.parent is not None:
+            self.parent.add(**counts)
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -11,6 +11,8 @@ and the new watermark commit together, so a run killed midway leaves the store a
   documents whose lines changed in the window without their header are re-read whole by id.
 - Deletions: `DeletedRecord`, in a window one day wider than the stream's (the zone of
   `deleteddate` is unconfirmed), removed from the store in the same transaction.
+- A sync (`extract_all`) runs its streams side by side within the client's one concurrency
+  budget, each still in its own transaction (`_Transaction`).
 
 What is asked of NetSuite is in `queries` (built from the account's profile), how it is paged
 in `paging`, and how rows become store rows in `rows`.
@@ -18,8 +20,11 @@ in `paging`, and how rows become store rows in `rows`.
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -27,12 +32,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, select
 
-from revrec_pipeline.netsuite.client import NetSuiteClient
+from revrec_pipeline.netsuite.client import NetSuiteClient, RequestStats
 from revrec_pipeline.netsuite.errors import NetSuiteError
 from revrec_pipeline.netsuite.paging import MIN_SHARD_DOCUMENTS, id_shards, parallel_pages
 from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.netsuite.queries import (
     ALL_IDS,
+    CREDIT_MEMO,
+    INVOICE,
     MAX_IN_LIST,
     DocumentQueries,
     EntityQueries,
@@ -53,12 +60,18 @@ from revrec_pipeline.netsuite.rows import (
     to_utc_or_none,
 )
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
+from revrec_pipeline.store.db import RevRecStore, chunked, insert_rows, upsert, utcnow
 from revrec_pipeline.store.profile import current_profile
 
 CHUNK = 500  # ids per store statement
 CLOCK_MARGIN = timedelta(minutes=5)  # how far NetSuite's clock may run ahead of ours
 DELETION_MARGIN = timedelta(days=1)  # deleteddate may be in another zone than the account's
+MOVED_RETRIES = 3  # another sync committing the same stream meanwhile: read it again
+
+# The streams of a sync, by name (the `netsuite` assets' order).
+CUSTOMERS, ITEMS, INVOICES, CREDIT_MEMOS = "customers", "items", "invoices", "credit_memos"
+SYNC_STREAMS = (CUSTOMERS, ITEMS, INVOICES, CREDIT_MEMOS)
+DOCUMENT_TYPES = {INVOICES: INVOICE, CREDIT_MEMOS: CREDIT_MEMO}
 
 
 def capped(latest: datetime | None, run_started: datetime) -> datetime | None:
@@ -93,7 +106,10 @@ class StreamResult:
     shards: int = 0
     previous_watermark: datetime | None = None
     watermark: datetime | None = None
-    request_stats: dict[str, int] = field(default_factory=dict)
+    request_stats: dict[str, int] = field(default_factory=dict)  # this stream's own requests
+    started_s: float = 0.0  # since the sync began
+    finished_s: float = 0.0
+    waited_s: float = 0.0  # read on while another stream held the store's one writer (SQLite)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -110,40 +126,137 @@ class StreamResult:
 
 
 @dataclass
-class _Deletions:
-    stream: str
-    watermark: datetime | None
-    future: Future
+class SyncResult:
+    """A sync of several streams: what each did, and what failed (the others committed)."""
+
+    streams: dict[str, StreamResult] = field(default_factory=dict)
+    failures: dict[str, BaseException] = field(default_factory=dict)
+    currencies: int = 0  # rows refreshed (0: the stored list sufficed, no request)
+    subsidiaries: int = 0
+    seconds: float = 0.0
+    request_stats: dict[str, int] = field(default_factory=dict)  # the whole sync's
+
+    def raise_failures(self) -> None:
+        """Raise what failed: the error itself when every stream failed the same way (bad
+        credentials, no network); else one sentence naming each failed stream."""
+        if not self.failures:
+            return
+        first = next(iter(self.failures.values()))
+        if not self.streams and len({str(exc) for exc in self.failures.values()}) == 1:
+            raise first
+        failed = "; ".join(
+            f"{name.replace('_', ' ')}: {exc}" for name, exc in self.failures.items()
+        )
+        committed = ", ".join(name.replace("_", " ") for name in self.streams) or "none"
+        message = (
+            f"NetSuite sync failed for {failed} (committed: {committed}; a failed stream "
+            "wrote nothing and keeps its watermark)"
+        )
+        kinds = {type(exc) for exc in self.failures.values()}
+        # One kind of failure (NetSuite unreachable, say) keeps its type for the caller.
+        if len(kinds) == 1 and isinstance(first, NetSuiteError):
+            raise type(first)(message, first.status, first.code, attempts=first.attempts) from first
+        raise NetSuiteError(message) from first
+
+
+class WatermarksMoved(Exception):
+    """Another sync committed this stream while this one read it: its reads are stale."""
+
+    def __init__(self, found: dict[str, datetime | None]) -> None:
+        super().__init__("watermarks moved")
+        self.found = found
+
+
+class _Transaction:
+    """A stream's store transaction, opened as soon as the store admits its writer: at once on
+    PostgreSQL, whose writers run side by side; on SQLite (one writer at a time) when the
+    stream writing before it commits. Until then its writes wait here in order, so that its
+    reads from NetSuite go on while another stream writes. Opening it takes the streams' row
+    locks and checks that their watermarks are still the ones its windows started from."""
+
+    def __init__(
+        self, store: RevRecStore, stack: ExitStack, watermarks: dict[str, datetime | None]
+    ) -> None:
+        self.store, self._stack, self.expected = store, stack, watermarks
+        self.conn: Connection | None = None
+        self._waiting: list[tuple[Callable[..., Any], tuple]] = []
+        self._wait_began: float | None = None
+        self.waited_s = 0.0
+
+    def open(self, wait: bool = True) -> bool:
+        if self.conn is not None:
+            return True
+        if self._wait_began is None:
+            self._wait_began = time.perf_counter()
+        if not self.store.writer_turn.acquire(blocking=wait):
+            return False
+        self.waited_s = time.perf_counter() - self._wait_began
+        self._stack.callback(self.store.writer_turn.release)  # after the commit (LIFO)
+        conn = self._stack.enter_context(self.store.write())
+        found = {stream: self.store.lock_stream(conn, stream) for stream in self.expected}
+        if found != self.expected:
+            raise WatermarksMoved(found)
+        self.conn = conn
+        for write, args in self._waiting:
+            write(conn, *args)
+        self._waiting.clear()
+        return True
+
+    def write(self, write: Callable[..., Any], *args: Any) -> None:
+        """Run `write(conn, *args)` in the transaction, now if it is open, else once it is."""
+        if self.open(wait=False):
+            write(self.conn, *args)
+        else:
+            self._waiting.append((write, args))
+
+    def set_watermark(self, stream: str, watermark: datetime | None) -> None:
+        self.open()
+        self.store.set_watermark(self.conn, stream, watermark)
+
+
+def _delete_ids(table, column) -> Callable[[Connection, Sequence[int]], int]:
+    def delete_rows(conn: Connection, ids: Sequence[int]) -> int:
+        return sum(
+            conn.execute(delete(table).where(column.in_(chunk))).rowcount
+            for chunk in chunked(ids, CHUNK)
+        )
+
+    return delete_rows
+
+
+_delete_lines = _delete_ids(
+    schema.netsuite_transaction_line, schema.netsuite_transaction_line.c.transaction_id
+)
+_delete_headers = _delete_ids(schema.netsuite_transaction, schema.netsuite_transaction.c.id)
+
+
+def delete_documents(conn: Connection, ids: Sequence[int]) -> int:
+    _delete_lines(conn, ids)
+    return _delete_headers(conn, ids)
 
 
 class _DocumentWriter:
-    """Applies header and line pages of one document stream to its open store transaction."""
+    """Turns header and line pages of one document stream into writes of its transaction.
+    What was read (ids seen and pulled, the latest stamp) is known at once; the writes may
+    wait for the transaction (`_Transaction`)."""
 
-    def __init__(self, conn: Connection, zone: ZoneInfo, result: StreamResult, latest) -> None:
-        self.conn, self.zone, self.result = conn, zone, result
+    def __init__(self, tx: _Transaction, zone: ZoneInfo, result: StreamResult, latest) -> None:
+        self.tx, self.zone, self.result = tx, zone, result
         self.latest: datetime | None = latest
         self.seen: set[int] = set()  # every header read, pulled or not
         self.pulled: set[int] = set()
 
-    def delete_documents(self, conn: Connection, ids: Sequence[int]) -> int:
-        lines, headers = schema.netsuite_transaction_line, schema.netsuite_transaction
-        removed = 0
-        for chunk in chunked(ids, CHUNK):
-            conn.execute(delete(lines).where(lines.c.transaction_id.in_(chunk)))
-            removed += conn.execute(delete(headers).where(headers.c.id.in_(chunk))).rowcount
-        return removed
+    def _write_headers(self, conn: Connection, keep: list[dict], dropped: list[int]) -> None:
+        self.result.removed += delete_documents(conn, dropped)
+        _delete_lines(conn, [row["id"] for row in keep])  # lines are replaced whole
+        upsert(conn, schema.netsuite_transaction, keep)
 
     def headers(self, page: list[dict]) -> None:
-        lines = schema.netsuite_transaction_line
         keep = [header_row(row, self.zone) for row in page if is_true(row.get("ispulled"))]
         dropped = [int(row["id"]) for row in page if not is_true(row.get("ispulled"))]
-        self.result.removed += self.delete_documents(self.conn, dropped)
-        kept_ids = [row["id"] for row in keep]
-        for chunk in chunked(kept_ids, CHUNK):  # lines are replaced whole
-            self.conn.execute(delete(lines).where(lines.c.transaction_id.in_(chunk)))
-        upsert(self.conn, schema.netsuite_transaction, keep)
+        self.tx.write(self._write_headers, keep, dropped)
         self.result.upserted += len(keep)
-        self.pulled.update(kept_ids)
+        self.pulled.update(row["id"] for row in keep)
         self.seen.update(int(row["id"]) for row in page)
         for row in page:
             self.latest = _later(self.latest, to_utc_or_none(row["lastmodifieddate"], self.zone))
@@ -152,7 +265,7 @@ class _DocumentWriter:
         # A document changed between its header and line reads is taken whole by the next run.
         rows = [line_row(row, self.zone) for row in page if int(row["transaction"]) in self.pulled]
         if rows:
-            self.conn.execute(schema.netsuite_transaction_line.insert(), rows)
+            self.tx.write(insert_rows, schema.netsuite_transaction_line, rows)
             self.result.lines += len(rows)
         for row in rows:
             self.latest = _later(self.latest, row["line_last_modified_at"])
@@ -162,7 +275,7 @@ class Extractor:
     """Extracts streams from one NetSuite account into one store.
 
     `profile`: the account's features and optional columns; by default the stored profile
-    while fresh, otherwise discovered (and stored) before the first document stream."""
+    while fresh, otherwise discovered (and stored) before the first stream."""
 
     def __init__(
         self,
@@ -187,6 +300,95 @@ class Extractor:
         if self._profile is None:
             self._profile = current_profile(self.store, self.client)
         return self._profile
+
+    def _for_stream(self) -> Extractor:
+        """This extractor with a client of its own request counts (the same account budget,
+        the totals still adding up in this client's stats)."""
+        mine = copy.copy(self)
+        mine.client = copy.copy(self.client)
+        mine.client.stats = RequestStats(parent=self.client.stats)
+        return mine
+
+    # -- a sync: the streams side by side --------------------------------------------------
+
+    def extract_all(self, streams: Sequence[str] = SYNC_STREAMS) -> SyncResult:
+        """Run `streams` (names in SYNC_STREAMS) side by side, each in its own transaction,
+        then refresh currencies and subsidiaries where a stored row names one unknown. A
+        failed stream leaves the others committed; `SyncResult.failures` says which."""
+        return self._for_stream()._extract_all(streams)  # its own request counts
+
+    def _extract_all(self, streams: Sequence[str]) -> SyncResult:
+        began = time.perf_counter()
+        sync = SyncResult()
+        unknown = [name for name in streams if name not in SYNC_STREAMS]
+        if unknown:
+            raise ValueError(f"unknown NetSuite streams {unknown}; expected some of {SYNC_STREAMS}")
+        self.profile  # noqa: B018 - before the streams: discovery writes the store
+        marks = self.store.watermarks()
+        # A first sync needs the reference lists: read them beside the streams.
+        early = {
+            "currencies": self._references_empty(schema.netsuite_currency),
+            "subsidiaries": bool(self.profile.feature("oneworld"))
+            and self._references_empty(schema.netsuite_subsidiary),
+        }
+        work: dict[str, Callable[[], Any]] = {
+            name: (lambda name=name: self._for_stream()._run_stream(name, marks, began))
+            for name in streams
+        }
+        if early["currencies"]:
+            work["currencies"] = lambda: self._for_stream().extract_currencies()
+        if early["subsidiaries"]:
+            work["subsidiaries"] = lambda: self._for_stream().extract_subsidiaries()
+        with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="stream") as pool:
+            futures = {name: pool.submit(run) for name, run in work.items()}
+            for name, future in futures.items():
+                try:
+                    outcome = future.result()
+                except BaseException as exc:  # the other streams go on and commit
+                    sync.failures[name] = exc
+                    continue
+                if name in ("currencies", "subsidiaries"):
+                    setattr(sync, name, outcome)
+                else:
+                    sync.streams[name] = outcome
+        if "currencies" not in sync.failures:
+            sync.currencies += self.extract_currencies(when_needed=True)
+        if "subsidiaries" not in sync.failures:
+            sync.subsidiaries += self.extract_subsidiaries(when_needed=True)
+        sync.seconds = time.perf_counter() - began
+        sync.request_stats = self.client.stats.as_dict()
+        return sync
+
+    def _run_stream(self, name: str, marks: dict, began: float) -> StreamResult:
+        started = time.perf_counter() - began
+        for _ in range(MOVED_RETRIES):
+            try:
+                if name in DOCUMENT_TYPES:
+                    result = self._transactions(DOCUMENT_TYPES[name], marks)
+                elif name == CUSTOMERS:
+                    result = self._entities(
+                        "customers", "customer", schema.netsuite_customer, customer_row, marks
+                    )
+                else:
+                    result = self._entities(
+                        "items", "item", schema.netsuite_item, item_row, marks, deleted=None
+                    )
+                break
+            except WatermarksMoved as moved:
+                self.progress(f"{name}: another sync committed it meanwhile; reading it again")
+                marks = {**marks, **moved.found}
+        else:
+            raise NetSuiteError(
+                f"NetSuite stream {name} kept being committed by another sync while this one "
+                f"read it ({MOVED_RETRIES} times); nothing of it was written; run the sync again."
+            )
+        result.started_s, result.finished_s = started, time.perf_counter() - began
+        self.progress(
+            f"{result.stream}: {result.upserted} rows, {result.lines} lines, "
+            f"{result.request_stats.get('requests', 0)} requests, "
+            f"{result.finished_s - result.started_s:.1f} s"
+        )
+        return result
 
     # -- asking NetSuite ---------------------------------------------------------------------
 
@@ -226,47 +428,59 @@ class Extractor:
                 latest = _later(latest, to_utc_or_none(row.get("deleteddate"), self.zone))
         return ids, latest
 
-    def _start_deletions(self, conn: Connection, kind: str) -> _Deletions:
-        """Lock the deletion stream and start reading DeletedRecord beside the other pages."""
-        stream = f"deleted:{kind}"
-        watermark = self.store.lock_stream(conn, stream)
-        pool = ThreadPoolExecutor(max_workers=1)
-        start = self._window_start(watermark, wider=DELETION_MARGIN)
-        future = pool.submit(self._deleted_ids, kind, start)
+    def _start_deletions(self, kind: str, watermark: datetime | None) -> Future:
+        """Read DeletedRecord beside the stream's other pages."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deletions")
+        future = pool.submit(
+            self._deleted_ids, kind, self._window_start(watermark, wider=DELETION_MARGIN)
+        )
         pool.shutdown(wait=False)
-        return _Deletions(stream, watermark, future)
+        return future
 
     def _finish_deletions(
         self,
-        conn: Connection,
-        started: _Deletions,
+        tx: _Transaction,
+        stream: str,
+        read: Future,
         result: StreamResult,
-        delete_rows: Callable[[Connection, list[int]], int],
+        delete_rows: Callable[[Connection, Sequence[int]], int],
         run_started: datetime,
     ) -> None:
-        ids, latest = started.future.result()
-        result.deleted += delete_rows(conn, ids)
+        ids, latest = read.result()
+        tx.open()
+        result.deleted += delete_rows(tx.conn, ids)
         mark = capped(latest, run_started)
-        if mark and (started.watermark is None or mark > started.watermark):
-            self.store.set_watermark(conn, started.stream, mark)
+        previous = tx.expected[stream]
+        if mark and (previous is None or mark > previous):
+            tx.set_watermark(stream, mark)
 
     # -- documents ---------------------------------------------------------------------------
 
     def extract_transactions(self, tran_type: str) -> StreamResult:
-        stream = f"transactions:{tran_type}"
+        """One document stream alone (a sync runs it with the others: `extract_all`)."""
+        name = next(name for name, kind in DOCUMENT_TYPES.items() if kind == tran_type)
+        return self._alone(name)
+
+    def _alone(self, name: str) -> StreamResult:
+        self.profile  # noqa: B018 - before the stream's transaction: discovery writes the store
+        return self._for_stream()._run_stream(name, self.store.watermarks(), time.perf_counter())
+
+    def _transactions(self, tran_type: str, marks: dict) -> StreamResult:
+        stream, deleted_stream = f"transactions:{tran_type}", f"deleted:{tran_type}"
         result = StreamResult(stream)
-        profile = self.profile  # before the store transaction: discovery writes the store
         run_started = utcnow()
-        with self.store.write() as conn:
-            watermark = self.store.lock_stream(conn, stream)
-            result.previous_watermark = watermark
-            start = self._window_start(watermark)
-            documents = DocumentQueries(profile, tran_type, start)
-            writer = _DocumentWriter(conn, self.zone, result, watermark)
+        watermark = result.previous_watermark = marks.get(stream)
+        start = self._window_start(watermark)
+        documents = DocumentQueries(self.profile, tran_type, start)
+        with ExitStack() as stack:
+            tx = _Transaction(
+                self.store, stack, {stream: watermark, deleted_stream: marks.get(deleted_stream)}
+            )
+            writer = _DocumentWriter(tx, self.zone, result, watermark)
             shards = self._shards(documents.size())
+            deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
             result.shards = len(shards)
             self.progress(f"{stream}: window from {start or 'the beginning'}, {len(shards)} shards")
-            pending_deletions = self._start_deletions(conn, tran_type)
 
             def fetch_shard(shard: tuple[int, int]) -> Iterator[tuple[str, list[dict]]]:
                 # Headers, then lines, of one id range: shards overlap each other's phases, and
@@ -282,10 +496,11 @@ class Extractor:
                 self._reread_line_changes(documents, writer)
 
             self._finish_deletions(
-                conn, pending_deletions, result, writer.delete_documents, run_started
+                tx, deleted_stream, deleted, result, delete_documents, run_started
             )
             result.watermark = capped(writer.latest, run_started)
-            self.store.set_watermark(conn, stream, result.watermark)
+            tx.set_watermark(stream, result.watermark)
+            result.waited_s = tx.waited_s
             result.request_stats = self.client.stats.as_dict()
         return result
 
@@ -324,29 +539,28 @@ class Extractor:
     # -- customers, items, currencies --------------------------------------------------------
 
     def extract_customers(self) -> StreamResult:
-        return self._extract_entities(
-            "customers", "customer", schema.netsuite_customer, customer_row, "customer"
-        )
+        """Customers alone (a sync runs them with the others: `extract_all`)."""
+        return self._alone(CUSTOMERS)
 
     def extract_items(self) -> StreamResult:
-        return self._extract_entities("items", "item", schema.netsuite_item, item_row, None)
+        return self._alone(ITEMS)
 
-    def _extract_entities(self, stream, table_name, table, to_row, deleted_kind) -> StreamResult:
+    def _entities(
+        self, stream, table_name, table, to_row, marks, deleted: str | None = "customer"
+    ) -> StreamResult:
         result = StreamResult(stream)
-
-        def delete_entities(conn: Connection, ids: list[int]) -> int:
-            return sum(
-                conn.execute(delete(table).where(table.c.id.in_(chunk))).rowcount
-                for chunk in chunked(ids, CHUNK)
-            )
-
         run_started = utcnow()
-        profile = self.profile  # before the store transaction: discovery writes the store
-        with self.store.write() as conn:
-            watermark = self.store.lock_stream(conn, stream)
-            result.previous_watermark = watermark
-            entities = EntityQueries(table_name, self._window_start(watermark), profile)
-            pending_deletions = self._start_deletions(conn, deleted_kind) if deleted_kind else None
+        watermark = result.previous_watermark = marks.get(stream)
+        entities = EntityQueries(table_name, self._window_start(watermark), self.profile)
+        deleted_stream = f"deleted:{deleted}" if deleted else None
+        with ExitStack() as stack:
+            expected = {stream: watermark}
+            if deleted_stream:
+                expected[deleted_stream] = marks.get(deleted_stream)
+            tx = _Transaction(self.store, stack, expected)
+            read_deleted = (
+                self._start_deletions(deleted, expected[deleted_stream]) if deleted else None
+            )
             # Incremental windows over customers and items are small: one range, no size query.
             shards = [(0, ALL_IDS)] if watermark is not None else self._shards(entities.size())
             result.shards = len(shards)
@@ -358,25 +572,35 @@ class Extractor:
             latest = watermark
             for page in self._parallel(shards, fetch_shard):
                 rows = [to_row(row, self.zone) for row in page]
-                upsert(conn, table, rows)
+                tx.write(upsert, table, rows)
                 result.upserted += len(rows)
                 for row in rows:
                     latest = _later(latest, row["last_modified_at"])
-            if pending_deletions:
+            if read_deleted:
                 self._finish_deletions(
-                    conn, pending_deletions, result, delete_entities, run_started
+                    tx,
+                    deleted_stream,
+                    read_deleted,
+                    result,
+                    _delete_ids(table, table.c.id),
+                    run_started,
                 )
             result.watermark = capped(latest, run_started)
-            self.store.set_watermark(conn, stream, result.watermark)
+            tx.set_watermark(stream, result.watermark)
+            result.waited_s = tx.waited_s
             result.request_stats = self.client.stats.as_dict()
         return result
+
+    def _references_empty(self, known) -> bool:
+        with self.store.read() as conn:
+            return not conn.execute(select(func.count()).select_from(known)).scalar_one()
 
     def _references_unknown(self, known, references) -> bool:
         """`known` (a reference table) is empty, or a stored row's column in `references`
         names an id it does not hold."""
+        if self._references_empty(known):
+            return True
         with self.store.read() as conn:
-            if not conn.execute(select(func.count()).select_from(known)).scalar_one():
-                return True
             return any(
                 conn.execute(
                     select(column.table.c.id)
@@ -387,6 +611,15 @@ class Extractor:
                 is not None
                 for column in references
             )
+
+    def _replace_reference(self, table, rows: list[dict]) -> None:
+        """Replace a reference list whole, in its turn among the writers."""
+        with ExitStack() as stack:
+            tx = _Transaction(self.store, stack, {})
+            tx.open()
+            tx.conn.execute(delete(table))
+            if rows:
+                tx.conn.execute(table.insert(), rows)
 
     def _currencies_needed(self) -> bool:
         """No currency known yet, or a stored document names one the store does not know."""
@@ -400,13 +633,9 @@ class Extractor:
         if when_needed and not self._currencies_needed():
             return 0
         rows = self._rows(currencies())
-        with self.store.write() as conn:
-            conn.execute(delete(schema.netsuite_currency))
-            if rows:
-                conn.execute(
-                    schema.netsuite_currency.insert(),
-                    [{"id": int(r["id"]), "symbol": r["symbol"]} for r in rows],
-                )
+        self._replace_reference(
+            schema.netsuite_currency, [{"id": int(r["id"]), "symbol": r["symbol"]} for r in rows]
+        )
         return len(rows)
 
     def _subsidiaries_needed(self) -> bool:
@@ -428,8 +657,5 @@ class Extractor:
         if when_needed and not self._subsidiaries_needed():
             return 0
         rows = [subsidiary_row(r) for r in self._rows(subsidiaries())]
-        with self.store.write() as conn:
-            conn.execute(delete(schema.netsuite_subsidiary))
-            if rows:
-                conn.execute(schema.netsuite_subsidiary.insert(), rows)
+        self._replace_reference(schema.netsuite_subsidiary, rows)
         return len(rows)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -191,24 +192,34 @@ def discover_profile(
     `previous` (a stale stored profile) settles a column whose probe keeps answering 500."""
     from revrec_pipeline.store.db import utcnow
 
-    columns = tuple(
-        f"{table}.{column}"
-        for cols in FEATURE_COLUMNS.values()
-        for table, column in cols
-        if probe_column(client, table, column, previous.has(table, column) if previous else None)
-    )
-    features: dict[str, bool | None] = {
-        name: all(f"{t}.{c}" in columns for t, c in cols) for name, cols in FEATURE_COLUMNS.items()
-    }
-    features["journal_approval"] = probe_journal_approval(client)
-    return AccountProfile(
-        account_id=account_id,
-        features=features,
-        columns=columns,
-        deleted_record_forms=probe_deleted_record_forms(client),
-        calendar_months=probe_calendar_months(client),
-        discovered_at=utcnow(),
-    )
+    probed = [(table, column) for cols in FEATURE_COLUMNS.values() for table, column in cols]
+
+    def probe(pair: tuple[str, str]) -> bool:
+        table, column = pair
+        return probe_column(
+            client, table, column, previous.has(table, column) if previous else None
+        )
+
+    # The probes are independent one-row queries: side by side within the client's budget.
+    with ThreadPoolExecutor(max_workers=max(1, getattr(client, "max_concurrency", 1))) as pool:
+        found = pool.map(probe, probed)
+        approval = pool.submit(probe_journal_approval, client)
+        forms = pool.submit(probe_deleted_record_forms, client)
+        months = pool.submit(probe_calendar_months, client)
+        columns = tuple(f"{t}.{c}" for (t, c), has in zip(probed, found, strict=True) if has)
+        features: dict[str, bool | None] = {
+            name: all(f"{t}.{c}" in columns for t, c in cols)
+            for name, cols in FEATURE_COLUMNS.items()
+        }
+        features["journal_approval"] = approval.result()
+        return AccountProfile(
+            account_id=account_id,
+            features=features,
+            columns=columns,
+            deleted_record_forms=forms.result(),
+            calendar_months=months.result(),
+            discovered_at=utcnow(),
+        )
 
 
 # -- description (revrec connect, revrec status) --------------------------------------------------

@@ -12,6 +12,8 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -28,10 +30,20 @@ from .mutations import DataMutations, _plain
 from .oauth import NonceCache
 from .oauth2 import TOKEN_PATH, TokenStore
 from .pages import JOURNAL_PAGE, journal_page
-from .server import SandboxHTTPServer, admin, authenticate, error, route, sleep, token_endpoint
+from .server import (
+    SandboxHTTPServer,
+    admin,
+    authenticate,
+    error,
+    invalid_query,
+    route,
+    sleep,
+    token_endpoint,
+)
 from .subsidiaries import account_subsidiary_map, load_customer_subsidiaries
 
 TOO_MANY = "Concurrent request limit exceeded. Request blocked."
+READERS_KEPT = 8  # idle SuiteQL connections kept (a client has at most a few requests in flight)
 
 
 def _flag(value) -> bool:
@@ -95,8 +107,10 @@ class NetSuiteSandbox(DataMutations):
         self._in_flight = 0
         self._fail_queue: deque[int] = deque()
         self._hang_queue: deque[float] = deque()
+        self._matching_faults: list[list] = []  # [body fragment, status, times left]
         self._journal_faults: dict[str, list] = {}
         self._rng: tuple[int, random.Random] | None = None
+        self._readers: list[sqlite3.Connection] = []  # idle SuiteQL connections (reader())
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.sync_deleted_record_forms()
@@ -130,6 +144,10 @@ class NetSuiteSandbox(DataMutations):
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            idle, self._readers = self._readers, []
+        for conn in idle:
+            conn.close()
 
     def close(self) -> None:
         """Stop and delete the temporary database (a given db_path is kept)."""
@@ -205,7 +223,7 @@ class NetSuiteSandbox(DataMutations):
         return response
 
     def _process(self, req: Request) -> Response:
-        injected = self._injected_fault()
+        injected = self._injected_fault() or self._matching_fault(req)
         if injected is not None:
             return injected
         # latency_ms is the response time of a remote NetSuite: the sandbox's own work happens
@@ -297,6 +315,31 @@ class NetSuiteSandbox(DataMutations):
     def fail_next(self, n: int, status: int = 503) -> None:
         with self._lock:
             self._fail_queue.extend([status] * n)
+
+    def fail_requests_matching(self, text: str, status: int = 400, times: int = 1) -> None:
+        """The next `times` requests whose body contains `text` (a SuiteQL fragment) fail
+        with `status`, whatever else runs beside them: one stream's failure, deterministic
+        while the streams overlap."""
+        with self._lock:
+            self._matching_faults.append([text.encode("utf-8"), status, times])
+
+    def _matching_fault(self, req: Request) -> Response | None:
+        with self._lock:
+            for fault in self._matching_faults:
+                if fault[2] > 0 and fault[0] in req.body:
+                    fault[2] -= 1
+                    self.stats.injected_faults += 1
+                    status = fault[1]
+                    break
+            else:
+                return None
+        if status == 400:
+            return invalid_query("sandbox-injected fault")
+        return error(
+            status,
+            "An unexpected error has occurred. Error ID: sandbox-injected-fault",
+            "UNEXPECTED_ERROR",
+        )
 
     def hang_next(self, n: int, seconds: float) -> None:
         with self._lock:
@@ -481,6 +524,31 @@ class NetSuiteSandbox(DataMutations):
 
     def connect(self, read_only: bool = False) -> sqlite3.Connection:
         return connect(self.db_path, self.now_local, read_only=read_only)
+
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection for one SuiteQL request, kept for the next one: opening one
+        (functions, pragmas, the schema, the statements) is most of a small query's work. A
+        request that leaves it fully read sees every write committed before its statements run,
+        as a new connection would; one that fails closes it."""
+        with self._lock:
+            conn = self._readers.pop() if self._readers else None
+        if conn is None:
+            clock = weakref.WeakMethod(self.now_local)  # a kept connection keeps no sandbox
+            conn = connect(self.db_path, lambda: clock()(), read_only=True, shared=True)
+        try:
+            yield conn
+        except BaseException:
+            conn.close()
+            raise
+        if conn.in_transaction:  # never: query_only; but a reader must not hold a snapshot
+            conn.close()
+            return
+        with self._lock:
+            if len(self._readers) < READERS_KEPT:
+                self._readers.append(conn)
+                return
+        conn.close()
 
     def _conn(self):
         return _Closing(self.connect())

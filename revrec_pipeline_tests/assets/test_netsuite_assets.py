@@ -103,3 +103,50 @@ def test_definitions_load_with_job_schedule_and_pool():
     assert schedule.execution_timezone == "America/New_York"
     for asset in netsuite_assets:
         assert all(spec_pool == "netsuite" for spec_pool in [asset.op.pool])
+
+
+def test_a_subset_of_the_extracts_runs_only_its_streams(sandbox, sqlite_database_url):
+    """The extracts are one step that can be subset: materializing customers alone reads
+    customers alone (and leaves the other streams' watermarks unset)."""
+    resources = {
+        "netsuite": netsuite_resource(sandbox),
+        "store": StoreResource(database_url=sqlite_database_url),
+    }
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            netsuite_assets,
+            resources=resources,
+            instance=instance,
+            selection=["netsuite_customers"],
+        )
+        assert result.success
+        meta = materializations(result)
+    assert set(meta) == {"netsuite_customers"}
+    assert meta["netsuite_customers"]["dagster/row_count"] > 0
+    assert meta["netsuite_customers"]["seconds"] >= 0
+    marks = RevRecStore(sqlite_database_url).watermarks()
+    assert marks.get("customers") is not None
+    assert marks.get("transactions:CustInvc") is None and marks.get("items") is None
+
+
+def test_a_failed_stream_fails_the_step_and_the_others_materialize(sandbox, sqlite_database_url):
+    resources = {
+        "netsuite": netsuite_resource(sandbox),
+        "store": StoreResource(database_url=sqlite_database_url),
+    }
+    sandbox.fail_requests_matching("'CustCred'", status=400, times=1000)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            netsuite_assets, resources=resources, instance=instance, raise_on_error=False
+        )
+    assert not result.success
+    assert set(materializations(result)) == {
+        "netsuite_customers",
+        "netsuite_items",
+        "netsuite_invoices",
+    }
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    text = str(failure.step_failure_data.error.to_string())
+    assert "NetSuite sync failed for credit memos: " in text
+    assert "(committed: customers, items, invoices;" in text
+    assert RevRecStore(sqlite_database_url).count_documents("CustCred") == 0

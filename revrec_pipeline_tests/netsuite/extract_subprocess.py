@@ -9,7 +9,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from revrec_pipeline.netsuite.extract import Extractor
-from revrec_pipeline.netsuite.queries import CREDIT_MEMO, INVOICE
 from revrec_pipeline.netsuite.resource import NetSuiteResource
 from revrec_pipeline.store import RevRecStore
 from revrec_pipeline.store.profile import current_profile
@@ -27,11 +26,7 @@ def main() -> None:
     extractor = Extractor(
         client, store, ZoneInfo(resource.timezone), overlap=timedelta(minutes=60), profile=profile
     )
-    extractor.extract_customers()
-    extractor.extract_items()
-    extractor.extract_currencies()
-    extractor.extract_transactions(INVOICE)
-    extractor.extract_transactions(CREDIT_MEMO)
+    extractor.extract_all().raise_failures()  # the streams side by side, as a sync runs them
     print("finished", flush=True)
 
 

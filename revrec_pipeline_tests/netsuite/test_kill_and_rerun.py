@@ -32,17 +32,25 @@ def test_sigkill_midway_then_rerun_equals_a_clean_run(database_url, sqlite_datab
         # The account profile is discovered first; count the extraction's requests after it.
         assert process.stdout.readline().strip() == "profiled"
         profiled = sb.stats.suiteql_requests
-        # Kill once the invoice stream is well under way (its transaction is open).
+        # Kill once a small stream has committed while the invoice stream still reads (its
+        # transaction open or its writes waiting for SQLite's one writer).
+        watching = RevRecStore(database_url)
         deadline = time.monotonic() + 60
-        while sb.stats.suiteql_requests < profiled + 8 and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             assert process.poll() is None, "the extraction finished before it could be killed"
+            marks = watching.watermarks()
+            if marks.get("items") is not None or marks.get("customers") is not None:
+                break
             time.sleep(0.01)
+        assert sb.stats.suiteql_requests > profiled
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         assert process.returncode == -signal.SIGKILL
 
         killed = RevRecStore(database_url)
         killed.create_all()
+        at_kill = {stream: stream_rows(killed, stream) for stream in STREAM_ROWS}
+        marks_at_kill = killed.watermarks()
         sb.config.latency_ms = 0
         extract_all(sb, killed)
 
@@ -55,3 +63,28 @@ def test_sigkill_midway_then_rerun_equals_a_clean_run(database_url, sqlite_datab
         extract_all(sb, clean)
     assert store_state(killed) == store_state(clean)
     assert len(store_state(clean)["netsuite_transaction_line"]) > 1000
+    # The streams ran side by side, each in its own transaction: at the kill each one had
+    # committed whole (its watermark and exactly a clean run's rows) or left nothing.
+    whole = {s for s in STREAM_ROWS if marks_at_kill.get(s) is not None}
+    for stream in STREAM_ROWS:
+        expected = stream_rows(clean, stream) if stream in whole else ([], [])
+        assert at_kill[stream] == expected, stream
+    assert whole and len(whole) < len(STREAM_ROWS), whole
+
+
+# Each stream's rows: (its records, its lines).
+STREAM_ROWS = {
+    "customers": ("netsuite_customer", None),
+    "items": ("netsuite_item", None),
+    "transactions:CustInvc": ("netsuite_transaction", "CustInvc"),
+    "transactions:CustCred": ("netsuite_transaction", "CustCred"),
+}
+
+
+def stream_rows(store: RevRecStore, stream: str) -> tuple[list, list]:
+    table, kind = STREAM_ROWS[stream]
+    if kind is None:
+        return store.snapshot(table), []
+    ids = {row[0] for row in store.snapshot(table) if row[1] == kind}
+    headers = [row for row in store.snapshot(table) if row[0] in ids]
+    return headers, [row for row in store.snapshot("netsuite_transaction_line") if row[0] in ids]

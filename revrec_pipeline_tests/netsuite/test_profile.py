@@ -44,7 +44,7 @@ def test_discovery_finds_every_feature_of_a_full_account(sandbox):
 
 
 def test_a_passing_500_does_not_drop_a_column_from_the_profile(sandbox):
-    client = netsuite_resource(sandbox).get_client()
+    client = netsuite_resource(sandbox, max_concurrency=1).get_client()
     sandbox.fail_next(2, status=500)  # the first probe: two 500s, then its answer
     profile = discover_profile(client, sandbox.config.account_id)
     assert sandbox.stats.injected_faults == 2
@@ -62,7 +62,9 @@ def test_a_probe_that_keeps_answering_500_leaves_the_previous_verdict(sandbox, k
         previous = replace(everything, columns=columns)
     first = "transactionline.department"  # the first column probed
     assert everything.columns[0] == first
-    client = netsuite_resource(sandbox).get_client()
+    # One request at a time, so that the injected failures all reach the first probe (the
+    # probes run side by side otherwise).
+    client = netsuite_resource(sandbox, max_concurrency=1).get_client()
     sandbox.fail_next(3, status=500)  # the first probe and both of its retries
     profile = discover_profile(client, sandbox.config.account_id, previous=previous)
     assert sandbox.stats.injected_faults == 3
@@ -133,3 +135,14 @@ def test_a_profile_that_claims_a_feature_the_account_lacks_fails_in_one_sentence
     assert "tl.class" in message and "Classes" in message
     assert message.endswith("run `revrec connect` to re-profile the account.")
     assert "\n" not in message and sb.config.token_secret not in message
+
+
+def test_the_probes_run_side_by_side_within_the_budget(sandbox):
+    """Discovery is a handful of one-row queries: they overlap, never beyond the client's limit."""
+    sandbox.apply_config({"latency_ms": 50})
+    client = netsuite_resource(sandbox, max_concurrency=4).get_client()
+    sandbox.reset_stats()
+    profile = discover_profile(client, sandbox.config.account_id)
+    assert set(profile.columns) == EVERY_COLUMN
+    assert 2 <= sandbox.stats.max_in_flight <= 4
+    assert sandbox.stats.rejected_429 == 0

@@ -1,0 +1,116 @@
+"""A sync runs its streams side by side within one concurrency budget (issue 13), each still
+all-or-nothing in its own store transaction, on SQLite (one writer at a time) and PostgreSQL."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+import pytest
+
+from revrec_pipeline.netsuite.extract import SYNC_STREAMS, WatermarksMoved, _Transaction
+from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
+from revrec_pipeline.store.db import utcnow
+from revrec_pipeline_tests.sandbox_helpers import (
+    expected_lines,
+    extractor,
+    store_state,
+    stored_lines,
+)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return generate_dataset(seed=13, size=3000)
+
+
+def test_the_streams_overlap_within_the_budget_and_store_what_one_at_a_time_would(
+    dataset, store, tmp_path
+):
+    with NetSuiteSandbox(SandboxConfig(latency_ms=30, max_concurrency=4), dataset) as sb:
+        ex = extractor(sb, store, max_concurrency=3)
+        ex.profile  # noqa: B018 - discovered first: the streams' own requests are counted below
+        sb.reset_stats()
+        sync = ex.extract_all()
+        assert not sync.failures
+        assert set(sync.streams) == set(SYNC_STREAMS)
+        # Never more in flight than the client's one budget, so NetSuite never refused one.
+        assert sb.stats.max_in_flight <= 3 and sb.stats.rejected_429 == 0
+        assert sb.stats.max_in_flight == 3
+        # Every stream was under way before the first of them finished.
+        spans = {name: (r.started_s, r.finished_s) for name, r in sync.streams.items()}
+        first_finish = min(end for _, end in spans.values())
+        assert all(start < first_finish for start, _ in spans.values()), spans
+        # Each stream counts its own requests; with the reference lists they make the total.
+        own = sum(r.request_stats["requests"] for r in sync.streams.values())
+        assert all(r.request_stats["requests"] > 0 for r in sync.streams.values())
+        # The first sync's reference lists, read beside the streams, whole.
+        assert sync.currencies == len(sb.execute("SELECT id FROM currency"))
+        assert sync.subsidiaries == len(sb.execute("SELECT id FROM subsidiary")) > 0
+        assert own + 2 == sync.request_stats["requests"]  # and one query for each list
+        assert sync.request_stats["requests"] == sb.stats.suiteql_requests
+        assert stored_lines(store) == expected_lines(sb)
+
+        # The same account read one stream after another gives the same store, row for row.
+        from revrec_pipeline.store import RevRecStore
+
+        one_by_one = RevRecStore(f"sqlite:///{tmp_path / 'one-by-one.db'}")
+        one_by_one.create_all()
+        alone = extractor(sb, one_by_one)
+        alone.extract_customers()
+        alone.extract_items()
+        alone.extract_currencies()
+        for kind in ("CustInvc", "CustCred"):
+            alone.extract_transactions(kind)
+        alone.extract_subsidiaries()
+        mine, theirs = store_state(store), store_state(one_by_one)
+        mine.pop("sync_state"), theirs.pop("sync_state")
+        assert mine == theirs
+
+        # An incremental sync with nothing changed: the same store, fewer requests, and no
+        # reference list asked again.
+        again = ex.extract_all()
+        assert again.currencies == again.subsidiaries == 0
+        assert again.request_stats["requests"] < sync.request_stats["requests"]
+        after = store_state(store)
+        after.pop("sync_state")
+        assert after == mine
+
+
+def test_a_failing_stream_leaves_the_others_committed(dataset, store):
+    """Credit memos fail (the account answers their size query with a 400 every time); the
+    other streams commit, credit memos leave nothing and keep no watermark."""
+    with NetSuiteSandbox(SandboxConfig(latency_ms=5), dataset) as sb:
+        ex = extractor(sb, store)
+        ex.profile  # noqa: B018
+        sb.fail_requests_matching("'CustCred'", status=400, times=100)
+        sync = ex.extract_all()
+        assert set(sync.failures) == {"credit_memos"}
+        assert set(sync.streams) == {"customers", "items", "invoices"}
+        marks = store.watermarks()
+        assert marks["transactions:CustInvc"] is not None
+        assert marks.get("transactions:CustCred") is None
+        assert store.count_documents("CustCred") == 0
+        assert store.count_documents("CustInvc") > 0
+        with pytest.raises(Exception, match="credit memos"):
+            sync.raise_failures()
+
+
+def test_a_stream_committed_by_another_sync_meanwhile_is_read_again(store):
+    """The windows start from the watermarks read before the streams; a stream whose
+    watermark another sync moved in between refuses its stale reads when it opens."""
+    stream = "transactions:CustInvc"
+    before = store.watermarks().get(stream)
+    with store.write() as conn:
+        store.lock_stream(conn, stream)
+        store.set_watermark(conn, stream, utcnow().replace(microsecond=0))
+    moved = store.watermarks()[stream]
+    with ExitStack() as stack:
+        tx = _Transaction(store, stack, {stream: before})
+        with pytest.raises(WatermarksMoved) as caught:
+            tx.open()
+    assert caught.value.found == {stream: moved}
+    with ExitStack() as stack:  # from the committed watermark it opens, and the turn is free
+        tx = _Transaction(store, stack, {stream: moved})
+        assert tx.open()
+    assert store.writer_turn.acquire(blocking=False)
+    store.writer_turn.release()
