@@ -294,11 +294,17 @@ class Extractor:
         self.progress = progress or (lambda message: None)
         self.min_shard_documents = min_shard_documents
         self._profile = profile
+        self._discovering: Future | None = None  # a sync's profile, read beside its streams
 
     @property
     def profile(self) -> AccountProfile:
         if self._profile is None:
-            self._profile = current_profile(self.store, self.client)
+            discovering = self._discovering
+            self._profile = (
+                discovering.result()
+                if discovering is not None
+                else current_profile(self.store, self.client)
+            )
         return self._profile
 
     def _for_stream(self) -> Extractor:
@@ -315,7 +321,11 @@ class Extractor:
         """Run `streams` (names in SYNC_STREAMS) side by side, each in its own transaction,
         then refresh currencies and subsidiaries where a stored row names one unknown. A
         failed stream leaves the others committed; `SyncResult.failures` says which."""
-        return self._for_stream()._extract_all(streams)  # its own request counts
+        syncing = self._for_stream()  # its own request counts
+        sync = syncing._extract_all(streams)
+        if self._profile is None and syncing._profile is not None:
+            self._profile = syncing._profile  # discovered by this sync: not again
+        return sync
 
     def _extract_all(self, streams: Sequence[str]) -> SyncResult:
         began = time.perf_counter()
@@ -323,23 +333,22 @@ class Extractor:
         unknown = [name for name in streams if name not in SYNC_STREAMS]
         if unknown:
             raise ValueError(f"unknown NetSuite streams {unknown}; expected some of {SYNC_STREAMS}")
-        self.profile  # noqa: B018 - before the streams: discovery writes the store
         marks = self.store.watermarks()
-        # A first sync needs the reference lists: read them beside the streams.
-        early = {
-            "currencies": self._references_empty(schema.netsuite_currency),
-            "subsidiaries": bool(self.profile.feature("oneworld"))
-            and self._references_empty(schema.netsuite_subsidiary),
-        }
         work: dict[str, Callable[[], Any]] = {
             name: (lambda name=name: self._for_stream()._run_stream(name, marks, began))
             for name in streams
         }
-        if early["currencies"]:
+        # A first sync needs the reference lists: read them beside the streams.
+        if self._references_empty(schema.netsuite_currency):
             work["currencies"] = lambda: self._for_stream().extract_currencies()
-        if early["subsidiaries"]:
+        if self._references_empty(schema.netsuite_subsidiary):  # asked only with OneWorld
             work["subsidiaries"] = lambda: self._for_stream().extract_subsidiaries()
-        with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="stream") as pool:
+        with ThreadPoolExecutor(max_workers=len(work) + 1, thread_name_prefix="stream") as pool:
+            if self._profile is None and self._discovering is None:
+                # Stale or missing: profiled beside the streams' first queries (sizes,
+                # deletions), which name no optional column; the rest wait for it. No stream
+                # writes before it, so its store write never waits behind theirs.
+                self._discovering = pool.submit(current_profile, self.store, self.client)
             futures = {name: pool.submit(run) for name, run in work.items()}
             for name, future in futures.items():
                 try:
@@ -471,14 +480,14 @@ class Extractor:
         run_started = utcnow()
         watermark = result.previous_watermark = marks.get(stream)
         start = self._window_start(watermark)
-        documents = DocumentQueries(self.profile, tran_type, start)
         with ExitStack() as stack:
             tx = _Transaction(
                 self.store, stack, {stream: watermark, deleted_stream: marks.get(deleted_stream)}
             )
             writer = _DocumentWriter(tx, self.zone, result, watermark)
-            shards = self._shards(documents.size())
+            shards = self._shards(DocumentQueries(None, tran_type, start).size())
             deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
+            documents = DocumentQueries(self.profile, tran_type, start)  # may wait for it
             result.shards = len(shards)
             self.progress(f"{stream}: window from {start or 'the beginning'}, {len(shards)} shards")
 
@@ -551,7 +560,7 @@ class Extractor:
         result = StreamResult(stream)
         run_started = utcnow()
         watermark = result.previous_watermark = marks.get(stream)
-        entities = EntityQueries(table_name, self._window_start(watermark), self.profile)
+        start = self._window_start(watermark)
         deleted_stream = f"deleted:{deleted}" if deleted else None
         with ExitStack() as stack:
             expected = {stream: watermark}
@@ -562,8 +571,10 @@ class Extractor:
                 self._start_deletions(deleted, expected[deleted_stream]) if deleted else None
             )
             # Incremental windows over customers and items are small: one range, no size query.
-            shards = [(0, ALL_IDS)] if watermark is not None else self._shards(entities.size())
+            sizing = EntityQueries(table_name, start)  # no optional column: no profile needed
+            shards = [(0, ALL_IDS)] if watermark is not None else self._shards(sizing.size())
             result.shards = len(shards)
+            entities = EntityQueries(table_name, start, self.profile)  # may wait for it
 
             def fetch_shard(shard: tuple[int, int]) -> Iterator[list[dict]]:
                 lo, hi = shard

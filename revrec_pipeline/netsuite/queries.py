@@ -150,9 +150,11 @@ _HEADER_FROM = (
 
 @dataclass(frozen=True)
 class DocumentQueries:
-    """The queries of one document stream over one window (start None: a full load)."""
+    """The queries of one document stream over one window (start None: a full load).
+    `profile` None: only `size()`, which names no optional column (asked while the account
+    is still being profiled)."""
 
-    profile: AccountProfile
+    profile: AccountProfile | None
     tran_type: str
     start: str | None  # account-local 'YYYY-MM-DD HH:MM:SS'
 

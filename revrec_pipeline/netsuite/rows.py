@@ -20,8 +20,11 @@ UTC = ZoneInfo("UTC")
 @lru_cache(maxsize=65_536)  # a document's lines share their stamps: most lines hit the cache
 def to_utc(local: str, zone: ZoneInfo) -> datetime:
     """A NetSuite account-local 'YYYY-MM-DD HH24:MI:SS' as naive UTC."""
-    aware = datetime.strptime(local, PY_DATETIME).replace(tzinfo=zone)
-    return aware.astimezone(UTC).replace(tzinfo=None)
+    if len(local) == 19 and local[10] == " ":  # the TO_CHAR form: ISO, parsed in C
+        moment = datetime.fromisoformat(local)
+    else:
+        moment = datetime.strptime(local, PY_DATETIME)
+    return moment.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(utc: datetime, zone: ZoneInfo) -> str:
@@ -35,6 +38,17 @@ def to_utc_or_none(local: str | None, zone: ZoneInfo) -> datetime | None:
 def to_cents(value: str | None) -> int | None:
     if value is None or value == "":
         return None
+    whole, _, fraction = value.partition(".")
+    digits = whole[1:] if whole[:1] == "-" else whole
+    if (
+        value.isascii()
+        and digits.isdigit()
+        and len(fraction) <= 2
+        and (not fraction or fraction.isdigit())
+    ):
+        # At most two decimals (nearly every amount): exact in integers, no rounding needed.
+        cents = int(digits) * 100 + int(fraction.ljust(2, "0"))
+        return -cents if whole[:1] == "-" else cents
     return int((Decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
