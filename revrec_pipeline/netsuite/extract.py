@@ -437,14 +437,19 @@ class Extractor:
                 latest = _later(latest, to_utc_or_none(row.get("deleteddate"), self.zone))
         return ids, latest
 
-    def _start_deletions(self, kind: str, watermark: datetime | None) -> Future:
-        """Read DeletedRecord beside the stream's other pages."""
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deletions")
-        future = pool.submit(
-            self._deleted_ids, kind, self._window_start(watermark, wider=DELETION_MARGIN)
-        )
+    @staticmethod
+    def _beside(read: Callable[..., Any], *args: Any) -> Future:
+        """Run a read on its own thread, beside the stream's other pages."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside")
+        future = pool.submit(read, *args)
         pool.shutdown(wait=False)
         return future
+
+    def _start_deletions(self, kind: str, watermark: datetime | None) -> Future:
+        """Read DeletedRecord beside the stream's other pages."""
+        return self._beside(
+            self._deleted_ids, kind, self._window_start(watermark, wider=DELETION_MARGIN)
+        )
 
     def _finish_deletions(
         self,
@@ -500,9 +505,12 @@ class Extractor:
                 for page in self._pages(documents.lines(), [lo, hi]):
                     yield "lines", page
 
+            line_changes = (
+                self._beside(self._changed_line_documents, documents) if start is not None else None
+            )
             self._apply(writer, self._parallel(shards, fetch_shard))
-            if start is not None:
-                self._reread_line_changes(documents, writer)
+            if line_changes is not None:
+                self._reread_line_changes(documents, writer, line_changes)
 
             self._finish_deletions(
                 tx, deleted_stream, deleted, result, delete_documents, run_started
@@ -521,15 +529,20 @@ class Extractor:
             else:
                 writer.lines(page)
 
-    def _reread_line_changes(self, documents: DocumentQueries, writer: _DocumentWriter) -> None:
-        """Documents whose lines changed in the window but whose header did not, read again
-        whole (headers, then the lines of those still pulled) in id lists NetSuite accepts."""
-        changed = [
-            doc
+    def _changed_line_documents(self, documents: DocumentQueries) -> list[int]:
+        return [
+            int(row["transaction"])
             for page in self._pages(documents.changed_lines())
-            for doc in (int(row["transaction"]) for row in page)
-            if doc not in writer.seen
+            for row in page
         ]
+
+    def _reread_line_changes(
+        self, documents: DocumentQueries, writer: _DocumentWriter, read: Future
+    ) -> None:
+        """Documents whose lines changed in the window but whose header did not (`read`
+        beside the window's pages), read again whole (headers, then the lines of those still
+        pulled) in id lists NetSuite accepts."""
+        changed = [doc for doc in read.result() if doc not in writer.seen]
         writer.result.line_changes = len(changed)
         if changed:
             self.progress(f"{documents.stream}: {len(changed)} documents with only line changes")
