@@ -21,6 +21,7 @@ in `paging`, and how rows become store rows in `rows`.
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,6 +72,7 @@ MOVED_RETRIES = 3  # another sync committing the same stream meanwhile: read it 
 # The streams of a sync, by name (the `netsuite` assets' order).
 CUSTOMERS, ITEMS, INVOICES, CREDIT_MEMOS = "customers", "items", "invoices", "credit_memos"
 SYNC_STREAMS = (CUSTOMERS, ITEMS, INVOICES, CREDIT_MEMOS)
+WRITE_ORDER = (INVOICES, CREDIT_MEMOS, CUSTOMERS, ITEMS)  # the largest first (_WriteOrder)
 DOCUMENT_TYPES = {INVOICES: INVOICE, CREDIT_MEMOS: CREDIT_MEMO}
 
 
@@ -167,6 +169,29 @@ class WatermarksMoved(Exception):
         self.found = found
 
 
+class _WriteOrder:
+    """SQLite admits one writer at a time: a sync's streams take their turns largest first
+    (WRITE_ORDER), so that what waits in memory meanwhile is the smaller streams' writes."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._pending = [name for name in WRITE_ORDER if name in names]
+        self._changed = threading.Condition()
+
+    def may_write(self, name: str, wait: bool) -> bool:
+        with self._changed:
+            while name in self._pending and self._pending[0] != name:
+                if not wait:
+                    return False
+                self._changed.wait()
+            return True
+
+    def finished(self, name: str) -> None:
+        with self._changed:
+            if name in self._pending:
+                self._pending.remove(name)
+            self._changed.notify_all()
+
+
 class _Transaction:
     """A stream's store transaction, opened as soon as the store admits its writer: at once on
     PostgreSQL, whose writers run side by side; on SQLite (one writer at a time) when the
@@ -175,9 +200,13 @@ class _Transaction:
     locks and checks that their watermarks are still the ones its windows started from."""
 
     def __init__(
-        self, store: RevRecStore, stack: ExitStack, watermarks: dict[str, datetime | None]
+        self,
+        store: RevRecStore,
+        stack: ExitStack,
+        watermarks: dict[str, datetime | None],
+        order: tuple[_WriteOrder, str] | None = None,
     ) -> None:
-        self.store, self._stack, self.expected = store, stack, watermarks
+        self.store, self._stack, self.expected, self.order = store, stack, watermarks, order
         self.conn: Connection | None = None
         self._waiting: list[tuple[Callable[..., Any], tuple]] = []
         self._wait_began: float | None = None
@@ -188,6 +217,8 @@ class _Transaction:
             return True
         if self._wait_began is None:
             self._wait_began = time.perf_counter()
+        if self.order is not None and not self.order[0].may_write(self.order[1], wait):
+            return False
         if not self.store.writer_turn.acquire(blocking=wait):
             return False
         self.waited_s = time.perf_counter() - self._wait_began
@@ -295,6 +326,7 @@ class Extractor:
         self.min_shard_documents = min_shard_documents
         self._profile = profile
         self._discovering: Future | None = None  # a sync's profile, read beside its streams
+        self._order: tuple[_WriteOrder, str] | None = None  # a sync's stream, on SQLite
 
     @property
     def profile(self) -> AccountProfile:
@@ -307,10 +339,12 @@ class Extractor:
             )
         return self._profile
 
-    def _for_stream(self) -> Extractor:
+    def _for_stream(self, order: _WriteOrder | None = None, name: str = "") -> Extractor:
         """This extractor with a client of its own request counts (the same account budget,
-        the totals still adding up in this client's stats)."""
+        the totals still adding up in this client's stats); `order`: a sync's turns to write,
+        this stream's `name` among them."""
         mine = copy.copy(self)
+        mine._order = (order, name) if order is not None else None
         mine.client = copy.copy(self.client)
         mine.client.stats = RequestStats(parent=self.client.stats)
         return mine
@@ -334,8 +368,9 @@ class Extractor:
         if unknown:
             raise ValueError(f"unknown NetSuite streams {unknown}; expected some of {SYNC_STREAMS}")
         marks = self.store.watermarks()
+        order = _WriteOrder(streams) if self.store.one_writer else None
         work: dict[str, Callable[[], Any]] = {
-            name: (lambda name=name: self._for_stream()._run_stream(name, marks, began))
+            name: (lambda name=name: self._for_stream(order, name)._run_stream(name, marks, began))
             for name in streams
         }
         # A first sync needs the reference lists: read them beside the streams.
@@ -369,6 +404,13 @@ class Extractor:
         return sync
 
     def _run_stream(self, name: str, marks: dict, began: float) -> StreamResult:
+        try:
+            return self._run_stream_once_committed(name, marks, began)
+        finally:
+            if self._order is not None:
+                self._order[0].finished(name)  # committed or failed: the next one's turn
+
+    def _run_stream_once_committed(self, name: str, marks: dict, began: float) -> StreamResult:
         started = time.perf_counter() - began
         for _ in range(MOVED_RETRIES):
             try:
@@ -487,7 +529,10 @@ class Extractor:
         start = self._window_start(watermark)
         with ExitStack() as stack:
             tx = _Transaction(
-                self.store, stack, {stream: watermark, deleted_stream: marks.get(deleted_stream)}
+                self.store,
+                stack,
+                {stream: watermark, deleted_stream: marks.get(deleted_stream)},
+                self._order,
             )
             writer = _DocumentWriter(tx, self.zone, result, watermark)
             shards = self._shards(DocumentQueries(None, tran_type, start).size())
@@ -579,7 +624,7 @@ class Extractor:
             expected = {stream: watermark}
             if deleted_stream:
                 expected[deleted_stream] = marks.get(deleted_stream)
-            tx = _Transaction(self.store, stack, expected)
+            tx = _Transaction(self.store, stack, expected, self._order)
             read_deleted = (
                 self._start_deletions(deleted, expected[deleted_stream]) if deleted else None
             )

@@ -186,9 +186,8 @@ class RevRecStore:
         # The writer's turn in this process: SQLite has one writer at a time, so streams that
         # read side by side take turns to write instead of polling its lock; PostgreSQL's
         # writers run side by side (each stream locks its own rows).
-        self.writer_turn: Any = (
-            threading.Lock() if self.engine.dialect.name == "sqlite" else _AnyTurn()
-        )
+        self.one_writer = self.engine.dialect.name == "sqlite"
+        self.writer_turn: Any = threading.Lock() if self.one_writer else _AnyTurn()
 
     def create_all(self) -> None:
         """Create or upgrade the store to the newest schema (idempotent, once per process)."""

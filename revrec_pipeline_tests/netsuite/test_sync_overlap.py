@@ -40,6 +40,13 @@ def test_the_streams_overlap_within_the_budget_and_store_what_one_at_a_time_woul
         spans = {name: (r.started_s, r.finished_s) for name, r in sync.streams.items()}
         first_finish = min(end for _, end in spans.values())
         assert all(start < first_finish for start, _ in spans.values()), spans
+        if store.one_writer:  # SQLite: the writers took turns, the largest stream first
+            order = sorted(sync.streams.values(), key=lambda r: r.finished_s)
+            assert [r.stream for r in order][:2] == [
+                "transactions:CustInvc",
+                "transactions:CustCred",
+            ]
+            assert all(r.waited_s > 0 for r in order[1:])
         # Each stream counts its own requests; with the reference lists they make the total.
         own = sum(r.request_stats["requests"] for r in sync.streams.values())
         assert all(r.request_stats["requests"] > 0 for r in sync.streams.values())
