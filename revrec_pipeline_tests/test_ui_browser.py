@@ -178,7 +178,11 @@ def test_a_reopened_and_reclosed_period_shows_every_posting_in_its_history(ui):
 
     after = _posted_journals_events(ui, page)
     shots.take(page, f"posted_journals {GO_LIVE_PERIOD} history after the re-close")
-    assert after == before + 1, f"the partition's history shows {after} postings, not {before + 1}"
+    # The period-close sensor sees the re-close too and may post the partition as well (an
+    # upsert that changes nothing after the UI's run): one or two new postings, never none.
+    assert before + 1 <= after <= before + 2, (
+        f"the partition's history shows {after} postings, not {before + 1} (or {before + 2})"
+    )
     metadata = asset_metadata(page, ui.dev.url, "posted_journals")
     shots.take(page, "posted_journals metadata after the re-close")
     assert metadata["reopens"]["text"].strip() == "1"
