@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, func, select
 
-from revrec_pipeline.netsuite.client import NetSuiteClient, RequestStats
+from revrec_pipeline.netsuite.client import PAGE_SIZE, NetSuiteClient, RequestStats
 from revrec_pipeline.netsuite.errors import NetSuiteError
 from revrec_pipeline.netsuite.paging import MIN_SHARD_DOCUMENTS, id_shards, parallel_pages
 from revrec_pipeline.netsuite.profile import AccountProfile
@@ -535,24 +535,30 @@ class Extractor:
                 self._order,
             )
             writer = _DocumentWriter(tx, self.zone, result, watermark)
-            shards = self._shards(DocumentQueries(None, tran_type, start).size())
-            deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
-            documents = DocumentQueries(self.profile, tran_type, start)  # may wait for it
+            line_changes: Future | None = None
+            if start is None:  # a full load: id-range shards from one size query
+                sizing = DocumentQueries(None, tran_type, start)
+                shards = [(lo, hi, True) for lo, hi in self._shards(sizing.size())]
+                deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
+                documents = DocumentQueries(self.profile, tran_type, start)  # may wait for it
+            else:
+                deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
+                documents = DocumentQueries(self.profile, tran_type, start)
+                line_changes = self._beside(self._changed_line_documents, documents)
+                shards = self._window_shards(documents, writer)
             result.shards = len(shards)
             self.progress(f"{stream}: window from {start or 'the beginning'}, {len(shards)} shards")
 
-            def fetch_shard(shard: tuple[int, int]) -> Iterator[tuple[str, list[dict]]]:
-                # Headers, then lines, of one id range: shards overlap each other's phases, and
-                # a shard's headers always reach the writer before its lines.
-                lo, hi = shard
-                for page in self._pages(documents.headers(), [hi], after=lo):
-                    yield "headers", page
+            def fetch_shard(shard: tuple[int, int, bool]) -> Iterator[tuple[str, list[dict]]]:
+                # Headers (unless already read), then lines, of one id range: shards overlap
+                # each other's phases, and a shard's headers reach the writer before its lines.
+                lo, hi, with_headers = shard
+                if with_headers:
+                    for page in self._pages(documents.headers(), [hi], after=lo):
+                        yield "headers", page
                 for page in self._pages(documents.lines(), [lo, hi]):
                     yield "lines", page
 
-            line_changes = (
-                self._beside(self._changed_line_documents, documents) if start is not None else None
-            )
             self._apply(writer, self._parallel(shards, fetch_shard))
             if line_changes is not None:
                 self._reread_line_changes(documents, writer, line_changes)
@@ -565,6 +571,24 @@ class Extractor:
             result.waited_s = tx.waited_s
             result.request_stats = self.client.stats.as_dict()
         return result
+
+    def _window_shards(
+        self, documents: DocumentQueries, writer: _DocumentWriter
+    ) -> list[tuple[int, int, bool]]:
+        """An incremental window's shards. Most windows fit one page of headers: read it
+        first, and when it is not full the window is one range whose headers are read (no
+        size query, one round trip less). A full page means a large window: the rest is
+        split by a size query, as a full load is."""
+        pages = self._pages(documents.headers(), [ALL_IDS], after=0)
+        first = next(pages, [])
+        pages.close()
+        writer.headers(first)
+        if len(first) < PAGE_SIZE:
+            return [(0, ALL_IDS, False)]
+        last = int(first[-1]["id"])
+        sizing = DocumentQueries(None, documents.tran_type, documents.start)
+        rest = [(max(lo, last), hi, True) for lo, hi in self._shards(sizing.size()) if hi > last]
+        return [(0, last, False), *rest]
 
     @staticmethod
     def _apply(writer: _DocumentWriter, pages: Iterator[tuple[str, list[dict]]]) -> None:

@@ -121,3 +121,39 @@ def test_a_stream_committed_by_another_sync_meanwhile_is_read_again(store):
         assert tx.open()
     assert store.writer_turn.acquire(blocking=False)
     store.writer_turn.release()
+
+
+def test_an_incremental_window_larger_than_a_page_is_sharded_and_read_whole(store, tmp_path):
+    """Most incremental windows fit one page of headers (read first, no size query); a mass
+    edit fills it, and the rest of the window is split by a size query and read whole."""
+    from revrec_pipeline.store import RevRecStore
+
+    with NetSuiteSandbox(SandboxConfig(), generate_dataset(seed=17, size=8000)) as sb:
+        ex = extractor(sb, store)
+        ex.extract_all().raise_failures()
+        invoices = [
+            row["id"]
+            for row in sb.execute(
+                'SELECT id FROM "transaction" WHERE type = ? ORDER BY id', ("CustInvc",)
+            )
+        ]
+        assert len(invoices) > 1000
+        small = invoices[:3]
+        for tran_id in small:  # a daily change: one page, one range
+            sb.update_transaction(tran_id, memo="edited")
+        daily = ex.extract_all()
+        assert daily.streams["invoices"].shards == 1
+        assert daily.streams["invoices"].upserted >= len(small)
+        for tran_id in invoices:  # a mass edit: more than one page of headers
+            sb.update_transaction(tran_id, memo="mass edit")
+        mass = ex.extract_all()
+        assert mass.streams["invoices"].shards > 2
+        seen = mass.streams["invoices"]
+        assert seen.upserted > 1000 and seen.lines > 0
+        assert stored_lines(store) == expected_lines(sb)
+        clean = RevRecStore(f"sqlite:///{tmp_path / 'clean.db'}")
+        clean.create_all()
+        extractor(sb, clean).extract_all().raise_failures()
+        mine, theirs = store_state(store), store_state(clean)
+        mine.pop("sync_state"), theirs.pop("sync_state")
+        assert mine == theirs
