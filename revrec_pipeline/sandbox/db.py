@@ -134,9 +134,14 @@ def row_tuple(table: str, row: dict) -> tuple:
     return tuple(row.get(c) for c in COLUMNS[table].split())
 
 
-def connect(path: str, now_local: Callable, read_only: bool = False) -> sqlite3.Connection:
-    """One connection per request thread; WAL lets readers run beside the journal writer."""
-    conn = sqlite3.connect(path, timeout=30, detect_types=sqlite3.PARSE_DECLTYPES)
+def connect(
+    path: str, now_local: Callable, read_only: bool = False, shared: bool = False
+) -> sqlite3.Connection:
+    """A connection for one request (`shared`: for one request at a time, whichever thread
+    serves it); WAL lets readers run beside the journal writer."""
+    conn = sqlite3.connect(
+        path, timeout=30, detect_types=sqlite3.PARSE_DECLTYPES, check_same_thread=not shared
+    )
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA case_sensitive_like = ON")  # Oracle LIKE is case-sensitive
     register_functions(conn, now_local)

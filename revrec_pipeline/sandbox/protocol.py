@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from .catalog import Catalog
@@ -29,6 +30,7 @@ class Sandbox(Protocol):
     def catalog(self) -> Catalog: ...
     def sync_deleted_record_forms(self) -> None: ...
     def connect(self, read_only: bool = False) -> sqlite3.Connection: ...
+    def reader(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
     # journal entries (REST record API)
     def write_journal(

@@ -11,13 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
 from . import journals
-from .catalog import CatalogError
-from .functions import column_names, format_row
+from .catalog import Catalog, CatalogError
+from .functions import column_names, items_json
 from .messages import Request, Response
 from .oauth import AuthError, RequestInfo, verify
 from .oauth2 import ASSERTION_TYPE, TOKEN_PATH, OAuth2Error, verify_assertion
 from .protocol import Sandbox
-from .suiteql import normalize_param, translate_with_count
+from .suiteql import Translation, normalize_param, translate_with_count
 
 ERROR_TYPE = "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 ERROR_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=error"
@@ -240,7 +240,7 @@ def suiteql(sb: Sandbox, req: Request) -> Response:
     limit, offset = paging
     try:
         payload = req.json()
-        query = translate_with_count(str(payload["q"]), sb.catalog())
+        query = _translate(str(payload["q"]), sb.catalog())
         params = [normalize_param(p) for p in payload.get("params") or []]
     except (ValueError, TypeError, KeyError) as exc:
         return error(400, f"Invalid request body: {exc}.", "INVALID_PARAMETER")
@@ -259,17 +259,35 @@ def suiteql(sb: Sandbox, req: Request) -> Response:
         return invalid_query(_describe(exc))
     reachable = min(total, reachable_cap)
     has_more = offset + len(rows) < reachable
-    return Response(
-        200,
-        {
-            "links": _links(req, limit, offset, has_more, reachable),
-            "count": len(rows),
-            "hasMore": has_more,
-            "offset": offset,
-            "totalResults": total,
-            "items": [format_row(names, row) for row in rows],
-        },
-    )
+    head = {
+        "links": _links(req, limit, offset, has_more, reachable),
+        "count": len(rows),
+        "hasMore": has_more,
+        "offset": offset,
+        "totalResults": total,
+    }
+    # The text json.dumps gives the whole body, {**head, "items": [format_row(...), ...]},
+    # with the items (nearly all of it) written by items_json.
+    text = f'{json.dumps(head)[:-1]}, "items": {items_json(names, rows)}}}'
+    return Response(200, text=text)
+
+
+# Translations by (text, catalog): a keyset-paged query sends the same text page after page.
+# An entry holds its catalog, so the id in its key is that catalog's while the entry lives.
+_TRANSLATIONS: dict[tuple[str, int], tuple[Catalog, Translation]] = {}
+_TRANSLATIONS_KEPT = 256
+
+
+def _translate(text: str, catalog: Catalog) -> Translation:
+    key = (text, id(catalog))
+    hit = _TRANSLATIONS.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    query = translate_with_count(text, catalog)  # raises for a query NetSuite refuses
+    if len(_TRANSLATIONS) >= _TRANSLATIONS_KEPT:
+        _TRANSLATIONS.clear()
+    _TRANSLATIONS[key] = (catalog, query)
+    return query
 
 
 def _paging(query: str, row_cap: int) -> tuple[int, int] | Response:
@@ -310,14 +328,15 @@ def _paging(query: str, row_cap: int) -> tuple[int, int] | Response:
 
 
 def _run(sb: Sandbox, sql: str, count_sql: str, params: list, limit: int, offset: int):
-    conn = sb.connect(read_only=True)
-    try:
-        total = conn.execute(count_sql, params).fetchone()[0]
+    with sb.reader() as conn:
+        cursor = conn.execute(count_sql, params)
+        total = cursor.fetchone()[0]
+        cursor.close()  # done with the statement: the connection goes back without a snapshot
         cursor = conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset])
         rows = cursor.fetchall()
-        return total, column_names(cursor.description), rows
-    finally:
-        conn.close()
+        names = column_names(cursor.description)
+        cursor.close()
+        return total, names, rows
 
 
 def _describe(exc: Exception) -> str:

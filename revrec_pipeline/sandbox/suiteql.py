@@ -183,7 +183,11 @@ def translate_with_count(sql: str, catalog: Catalog | None = None) -> Translatio
         if i <= skip_until:
             out.append("")
             continue
-        special = _display_value(tokens, i, shape, catalog) or _star(tokens, i, shape, catalog)
+        special = (
+            _display_value(tokens, i, shape, catalog)
+            or _star(tokens, i, shape, catalog)
+            or _native_to_char(tokens, i)
+        )
         if special:
             expr, skip_until = special
             out.append(expr)
@@ -398,6 +402,59 @@ def _star(tokens, i: int, shape: Shape, catalog: Catalog | None):
         qualifier = _name(tokens[i])
         return ", ".join(f"`{qualifier}`.`{c}`" for c in catalog.fields[table]), i + 2
     return None
+
+
+# TO_CHAR(column, <one of the two formats every client uses>) in native SQLite, so a page's
+# thousands of values need no Python call: only for a value that is stored ISO text which
+# SQLite's own calendar reads back unchanged (a real date, a year from 1000 so that four digits
+# are four digits either way), the exact text `functions.to_char` gives it; anything else
+# (numbers, NULL, blobs, other text, impossible dates) still goes to ns_to_char, errors and all.
+_ISO_DAY = "[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+_ISO_MOMENT = f"{_ISO_DAY} [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+_NATIVE_TO_CHAR = {
+    "YYYY-MM-DD": (
+        "CASE WHEN typeof({x}) = 'text' AND ({x} GLOB '{moment}' AND datetime({x}, '+0 days') = {x}"
+        " OR {x} GLOB '{day}' AND date({x}, '+0 days') = {x}) THEN substr({x}, 1, 10)"
+        " ELSE ns_to_char({x}, '{fmt}') END"
+    ),
+    "YYYY-MM-DD HH24:MI:SS": (
+        "CASE WHEN typeof({x}) = 'text' AND {x} GLOB '{moment}'"
+        " AND datetime({x}, '+0 days') = {x} THEN {x}"
+        " WHEN typeof({x}) = 'text' AND {x} GLOB '{day}' AND date({x}, '+0 days') = {x}"
+        " THEN {x} || ' 00:00:00' ELSE ns_to_char({x}, '{fmt}') END"
+    ),
+}
+_PLAIN_NAME = re.compile(r"`[^`]+`")
+
+
+def _native_to_char(tokens, i: int):
+    """TO_CHAR(name | qualifier.name, 'YYYY-MM-DD' | 'YYYY-MM-DD HH24:MI:SS') → _NATIVE_TO_CHAR."""
+    if tokens[i][0] != "word" or tokens[i][1].lower() != "to_char":
+        return None
+    if i and tokens[i - 1][1] == ".":
+        return None
+    if len(tokens) < i + 6 or tokens[i + 1][1] != "(":
+        return None
+    comma = next((k for k in (i + 3, i + 5) if k < len(tokens) and tokens[k][1] == ","), None)
+    if comma is None or comma + 2 >= len(tokens) or tokens[comma + 2][1] != ")":
+        return None
+    kind, literal = tokens[comma + 1]
+    template = _NATIVE_TO_CHAR.get(literal[1:-1]) if kind == "string" else None
+    arg = tokens[i + 2 : comma]
+    if template is None or not all(_is_name(t) for t in arg[::2]):
+        return None
+    if len(arg) == 3 and arg[1][1] != ".":
+        return None
+    parts = [
+        _translate_token(kind, text, tokens[k + 1][1], tokens[k - 1][1])
+        for k, (kind, text) in enumerate(arg, start=i + 2)
+    ]
+    names = parts[::2]
+    if not all(_PLAIN_NAME.fullmatch(p) for p in names) or _name(arg[0]) in PSEUDO_COLUMNS:
+        return None
+    x = " . ".join(names)
+    expr = template.format(x=x, moment=_ISO_MOMENT, day=_ISO_DAY, fmt=literal[1:-1])
+    return f"( {expr} )", comma + 2
 
 
 _AGGREGATES = {"min", "max", "count", "sum", "avg"}
