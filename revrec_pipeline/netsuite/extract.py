@@ -536,14 +536,12 @@ class Extractor:
             )
             writer = _DocumentWriter(tx, self.zone, result, watermark)
             line_changes: Future | None = None
-            if start is None:  # a full load: id-range shards from one size query
+            if start is None:  # a full load: id-range shards from one size query, first
                 sizing = DocumentQueries(None, tran_type, start)
                 shards = [(lo, hi, True) for lo, hi in self._shards(sizing.size())]
-                deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
-                documents = DocumentQueries(self.profile, tran_type, start)  # may wait for it
-            else:
-                deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
-                documents = DocumentQueries(self.profile, tran_type, start)
+            deleted = self._start_deletions(tran_type, tx.expected[deleted_stream])
+            documents = DocumentQueries(self.profile, tran_type, start)  # may wait for it
+            if start is not None:
                 line_changes = self._beside(self._changed_line_documents, documents)
                 shards = self._window_shards(documents, writer)
             result.shards = len(shards)
