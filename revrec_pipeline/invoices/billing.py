@@ -11,8 +11,10 @@ negative, and a discount line keeps its own sign.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from revrec_pipeline.settings import ExcludeProducts
@@ -108,19 +110,94 @@ def product_table(items: pd.DataFrame, excluded: set[int]) -> pd.DataFrame:
     return product.sort_values("product_code", kind="stable").reset_index(drop=True)
 
 
-def _subsidiary_columns(frame: pd.DataFrame, subsidiaries: pd.DataFrame | None) -> dict:
-    """Each line's document subsidiary (id and name); empty without OneWorld."""
+def _take(column: pd.Series, positions: np.ndarray) -> pd.Series:
+    """The column's values at `positions`, same dtype, new RangeIndex (no index copies)."""
+    return pd.Series(column.array.take(positions), copy=False)
+
+
+def _frame(columns: Iterable[tuple[str, pd.Series | list]]) -> pd.DataFrame:
+    """A frame built one column at a time, each made only when the last is in: pandas keeps
+    them apart rather than copying all into one block while every part is still alive."""
+    frame = None
+    for name, values in columns:
+        if frame is None:
+            frame = pd.DataFrame(index=pd.RangeIndex(len(values)))
+        frame[name] = values
+    return frame
+
+
+def _rows(frame: pd.DataFrame, selected: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """frame.loc[selected, columns].reset_index(drop=True), one column at a time."""
+    positions = np.flatnonzero(selected)
+    return _frame((column, _take(frame[column], positions)) for column in columns)
+
+
+def _negate_each(quantities: pd.Series) -> pd.Series:
+    """`_negate` of each quantity, once per distinct quantity object: the store's reader shares
+    equal amounts (`store.db.read_frame`), so a million lines share a few hundred results."""
+    negated: dict[int, tuple] = {}  # by identity; holding the value keeps its id its own
+
+    def negate(value):
+        known = negated.get(id(value))
+        if known is None:
+            known = negated[id(value)] = (value, _negate(value))
+        return known[1]
+
+    return quantities.map(negate)
+
+
+def _document_columns(
+    headers: pd.DataFrame,
+    currencies: pd.DataFrame,
+    matches: pd.DataFrame,
+    subsidiaries: pd.DataFrame | None,
+) -> dict[str, pd.Series]:
+    """What a line takes from its document, computed once per document (5 lines each, on
+    average): customer and match, type, number, date and period, currency, status, subsidiary."""
+    by_customer = matches.set_index("netsuite_customer_id")
+    columns = {
+        column: headers["entity"].map(by_customer[column])
+        for column in (
+            "netsuite_customer_name",
+            "customer_id",
+            "customer_name",
+            "reason",
+            "suggestion",
+        )
+    }
+    columns["reason"] = columns["reason"].mask(
+        columns["netsuite_customer_name"].isna(), "NetSuite customer not extracted yet"
+    )
     ids = (
-        frame["subsidiary"].astype("Int64")
-        if "subsidiary" in frame
-        else pd.Series(pd.NA, index=frame.index, dtype="Int64")
+        headers["subsidiary"].astype("Int64")
+        if "subsidiary" in headers
+        else pd.Series(pd.NA, index=headers.index, dtype="Int64")
     )
     names = {}
     if subsidiaries is not None and len(subsidiaries):
         names = dict(zip(subsidiaries["id"].astype(int), subsidiaries["name"], strict=True))
     return {
+        **columns,
+        "document_type": headers["type"].map(DOCUMENT_TYPES),
+        "document_number": headers["tranid"],
+        "document_date": headers["trandate"],
+        "period": pd.to_datetime(headers["trandate"]).dt.strftime("%Y-%m"),
+        "currency": headers["currency"].map(currencies.set_index("id")["symbol"]),
+        "status": pd.Series(
+            [
+                STATUSES.get((t, s), s or "")
+                for t, s in zip(headers["type"], headers["status"], strict=True)
+            ],
+            index=headers.index,
+            dtype=object,
+        ),
+        # OneWorld (SPEC §12): the document's subsidiary; empty in an account without it.
         "subsidiary_id": ids,
-        "subsidiary_name": [None if pd.isna(i) else names.get(int(i)) for i in ids],
+        "subsidiary_name": pd.Series(
+            [None if pd.isna(i) else names.get(int(i)) for i in ids],
+            index=headers.index,
+            dtype=object,
+        ),
     }
 
 
@@ -141,74 +218,69 @@ def classify_lines(
            revrec_end_date, is_billing_line (lines where it is false are counted nowhere)
     items: id, itemid, displayname, itemtype; currencies: id, symbol; matches: match_customers()
     subsidiaries (OneWorld): id, name; headers then carry `subsidiary` (the mainline's)
+
+    Built by position, with no joined frame: each kept line's document row is looked up once,
+    what a line takes from its document is computed per document (5 lines each, on average),
+    and the columns go into the frame one at a time, so a million lines need one frame of
+    pointers at a time, not the four a join, a frame, a sorted copy and its parts would.
     """
     excluded_ids = excluded_item_ids(items, exclude)
-    lines = lines[lines["is_billing_line"].astype(bool)]
-    frame = lines.merge(
-        headers.rename(columns={"id": "transaction_id"}), on="transaction_id", how="inner"
+    document_of = pd.Index(headers["id"]).get_indexer(lines["transaction_id"])
+    keep = np.flatnonzero(lines["is_billing_line"].astype(bool).to_numpy() & (document_of >= 0))
+    # (document, line) order: unique keys, so this is the order any stable sort gives.
+    order = np.lexsort(
+        (lines["line_id"].to_numpy()[keep], lines["transaction_id"].to_numpy()[keep])
     )
-    item_names = items.set_index("id")
-    frame["product_code"] = frame["item"].map(item_names["itemid"])
-    frame["product_name"] = (
-        frame["item"].map(item_names["displayname"]).fillna(frame["product_code"])
-    )
-    frame["currency_code"] = frame["currency"].map(currencies.set_index("id")["symbol"])
-    without = frame["currency"].isna()
+    rows = keep[order]
+    documents = document_of[rows]
+    del document_of, keep, order
+
+    of_document = _document_columns(headers, currencies, matches, subsidiaries)
+    without = _take(headers["currency"].isna(), documents)
     if without.any():  # an account without Multiple Currencies: documents carry none
-        frame.loc[without, "currency_code"] = single_currency(currencies)
-    by_customer = matches.set_index("netsuite_customer_id")
-    for column in (
-        "netsuite_customer_name",
-        "customer_id",
-        "customer_name",
-        "reason",
-        "suggestion",
-    ):
-        frame[column] = frame["entity"].map(by_customer[column])
-    missing_customer = frame["netsuite_customer_name"].isna()
-    frame.loc[missing_customer, "reason"] = "NetSuite customer not extracted yet"
-
-    out = pd.DataFrame(
-        {
-            "netsuite_customer_id": frame["entity"].astype("int64"),
-            "netsuite_customer_name": frame["netsuite_customer_name"].fillna(""),
-            "customer_id": frame["customer_id"],
-            "customer_name": frame["customer_name"],
-            "document_type": frame["type"].map(DOCUMENT_TYPES),
-            "document_number": frame["tranid"],
-            "netsuite_id": frame["transaction_id"].astype("int64"),
-            "line_id": frame["line_id"].astype("int64"),
-            "document_date": frame["trandate"],
-            "period": pd.to_datetime(frame["trandate"]).dt.strftime("%Y-%m"),
-            "item_id": frame["item"],
-            "product_code": frame["product_code"],
-            "product_name": frame["product_name"],
-            "quantity": frame["quantity"].map(_negate),
-            "amount_cents": -frame["foreign_amount_cents"].astype("int64"),
-            "currency": frame["currency_code"],
-            "service_start_date": frame["revrec_start_date"],
-            "service_end_date": frame["revrec_end_date"],
-            "status": [
-                STATUSES.get((t, s), s or "")
-                for t, s in zip(frame["type"], frame["status"], strict=True)
-            ],
-            **_subsidiary_columns(frame, subsidiaries),
-        }
+        only = single_currency(currencies)
+        of_document["currency"] = of_document["currency"].mask(headers["currency"].isna(), only)
+    item = _take(lines["item"], rows)
+    item_names = items.set_index("id")
+    product_code = item.map(item_names["itemid"])
+    computed = {
+        "netsuite_customer_id": lambda: _take(headers["entity"], documents).astype("int64"),
+        "netsuite_customer_name": lambda: _take(
+            of_document["netsuite_customer_name"], documents
+        ).fillna(""),
+        "netsuite_id": lambda: _take(lines["transaction_id"], rows).astype("int64"),
+        "line_id": lambda: _take(lines["line_id"], rows).astype("int64"),
+        "item_id": lambda: item,
+        "product_code": lambda: product_code,
+        "product_name": lambda: item.map(item_names["displayname"]).fillna(product_code),
+        "quantity": lambda: _negate_each(_take(lines["quantity"], rows)),
+        "amount_cents": lambda: -_take(lines["foreign_amount_cents"], rows).astype("int64"),
+        "service_start_date": lambda: _take(lines["revrec_start_date"], rows),
+        "service_end_date": lambda: _take(lines["revrec_end_date"], rows),
+        # Lists, as before: pandas infers their dtype (float64 when there are no lines).
+        "status": lambda: _take(of_document["status"], documents).tolist(),
+        "subsidiary_name": lambda: _take(of_document["subsidiary_name"], documents).tolist(),
+    }
+    out = _frame(
+        (
+            column,
+            computed[column]() if column in computed else _take(of_document[column], documents),
+        )
+        for column in LINE_COLUMNS
     )
-    is_excluded = frame["item"].isin(excluded_ids).to_numpy()
-    is_pending = (~is_excluded) & frame["customer_id"].isna().to_numpy()
-    out["class"] = "billing"
-    out.loc[is_pending, "class"] = "pending"
-    out.loc[is_excluded, "class"] = "excluded"
-    out = out.sort_values(["netsuite_id", "line_id"], kind="stable").reset_index(drop=True)
-    reasons = frame.set_index(["transaction_id", "line_id"])[["reason", "suggestion"]]
+    is_excluded = item.isin(excluded_ids).to_numpy()
+    is_pending = (~is_excluded) & out["customer_id"].isna().to_numpy()
+    classes = np.full(len(out), "billing", dtype=object)  # three shared strings
+    classes[is_pending] = "pending"
+    classes[is_excluded] = "excluded"
+    out["class"] = classes
+    del computed
 
-    billing = out.loc[out["class"] == "billing", BILLING_COLUMNS].reset_index(drop=True)
-    pending = out.loc[out["class"] == "pending", BILLING_COLUMNS].reset_index(drop=True)
-    keyed = reasons.reindex(pd.MultiIndex.from_frame(pending[["netsuite_id", "line_id"]]))
-    pending["reason"] = keyed["reason"].to_numpy()
-    pending["suggestion"] = keyed["suggestion"].to_numpy()
-    excluded = out.loc[out["class"] == "excluded", LINE_COLUMNS].reset_index(drop=True)
+    billing = _rows(out, classes == "billing", BILLING_COLUMNS)
+    pending = _rows(out, is_pending, BILLING_COLUMNS)
+    for column in ("reason", "suggestion"):
+        pending[column] = of_document[column].to_numpy()[documents[is_pending]]
+    excluded = _rows(out, is_excluded, LINE_COLUMNS)
     return InvoiceLines(
         billing_schedule=billing,
         pending_data=pending,

@@ -6,17 +6,25 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import numpy as np
+import pandas as pd
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from pandas.core.internals.construction import convert_object_array
 from sqlalchemy import (
+    Boolean,
     Connection,
     Engine,
+    Float,
+    Integer,
+    Select,
     Table,
     create_engine,
     event,
@@ -122,6 +130,88 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
             for row in rows
         ]
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
+
+
+READ_CHUNK_ROWS = 50_000
+
+
+def read_frame(conn: Connection, statement: Select) -> pd.DataFrame:
+    """`statement`'s rows as the DataFrame `pd.DataFrame(conn.execute(statement).fetchall())`
+    would give (the same values, types and dtypes), in a fraction of the memory.
+
+    Rows come from the driver in chunks (a server-side cursor on PostgreSQL), not as one list of
+    SQLAlchemy rows; each distinct raw value of a column is converted once, by the column's own
+    result processing, and kept once, so a million lines' repeated dates, amounts and names are
+    pointers to a few thousand objects."""
+    compiled = statement.compile(dialect=conn.dialect)
+    names = [column.key for column in statement.selected_columns]
+    types = [column.type for column in statement.selected_columns]
+    params = compiled.params
+    sql = str(compiled)
+    dbapi = conn.connection.dbapi_connection
+    named = conn.dialect.driver in ("psycopg2", "psycopg")
+    cursor = dbapi.cursor(name="revrec_read_frame") if named else dbapi.cursor()
+    try:
+        if compiled.positional:
+            cursor.execute(sql, tuple(params[name] for name in compiled.positiontup or ()))
+        else:
+            cursor.execute(sql, params)
+        values: list[list[Any]] = [[] for _ in names]
+        converters: list[Any] = []
+        while chunk := cursor.fetchmany(READ_CHUNK_ROWS):
+            if not converters:  # the driver's type codes are known once a row has come back
+                converters = [
+                    _column_converter(type_, conn.dialect, description[1])
+                    for type_, description in zip(types, cursor.description, strict=True)
+                ]
+            for column, raw, convert in zip(
+                values, zip(*chunk, strict=True), converters, strict=True
+            ):
+                column.extend(raw if convert is None else map(convert, raw))
+            del chunk
+    finally:
+        cursor.close()
+    if not values[0]:
+        return pd.DataFrame([], columns=names)
+    # The very conversion pandas applies to the columns of a list of rows.
+    arrays = []
+    for column in values:
+        array = np.empty(len(column), dtype=object)
+        array[:] = column
+        column.clear()
+        arrays.append(convert_object_array([array], dtype=None)[0])
+    frame = pd.DataFrame(dict(enumerate(arrays)), copy=False)
+    frame.columns = names  # a select may name a column twice
+    return frame
+
+
+_SHARED_VALUES = 10_000  # per column: enough for dates, amounts and names, not for ids
+_MISSING = object()
+
+
+def _column_converter(type_, dialect, type_code):
+    """raw driver value → what SQLAlchemy returns for it, each of the first distinct values
+    converted once and kept once; None where there is nothing to share (ids, flags, floats)."""
+    process = type_._cached_result_processor(dialect, type_code)
+    if process is None and isinstance(type_, Integer | Float | Boolean):
+        return None
+    seen: dict[Any, Any] = {}
+    get = seen.get
+
+    def convert(raw):
+        # Equal but differently written numbers (0.0 and -0.0, 1.0 and 1.00) stay apart.
+        key = (raw, repr(raw)) if isinstance(raw, float | Decimal) else raw
+        try:
+            value = get(key, _MISSING)
+        except TypeError:  # unhashable (a driver's JSON value): converted, not kept
+            return raw if process is None or raw is None else process(raw)
+        if value is _MISSING:
+            value = raw if process is None or raw is None else process(raw)
+            if len(seen) < _SHARED_VALUES:
+                seen[key] = value
+        return value
+
+    return convert
 
 
 def utcnow() -> datetime:

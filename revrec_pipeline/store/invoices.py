@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow
+from revrec_pipeline.store.db import RevRecStore, chunked, read_frame, upsert, utcnow
 from revrec_pipeline.store.periods import PeriodError, go_live_period
 
 BILLING_STORE_COLUMNS = [
@@ -20,8 +20,7 @@ BILLING_STORE_COLUMNS = [
 
 def _frame(conn: Connection, table, columns: list[str] | None = None) -> pd.DataFrame:
     selected = [table.c[name] for name in columns] if columns else list(table.columns)
-    result = conn.execute(select(*selected))
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return read_frame(conn, select(*selected))
 
 
 @dataclass(frozen=True)
