@@ -397,6 +397,7 @@ def step_journals(order_lines: int = 100_000, periods: int = 36) -> dict:
     from revrec_pipeline.journals.mapping import parse_mapping_csv
     from revrec_pipeline.journals.periods import periods_between
     from revrec_pipeline.journals.recognition import revenue_schedule
+    from revrec_pipeline.journals.waterfall import deferred_revenue_waterfall
 
     rng = np.random.default_rng(7)
     start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, order_lines), "D")
@@ -437,6 +438,9 @@ def step_journals(order_lines: int = 100_000, periods: int = 36) -> dict:
     )
     entries = build_entries(details, mapping, "2025-06")
     entries_s = time.perf_counter() - begin
+    begin = time.perf_counter()
+    waterfall = deferred_revenue_waterfall(billing, orders, "2025-06")
+    waterfall_s = time.perf_counter() - begin
     return {
         "order_lines": order_lines,
         "periods": len(all_periods),
@@ -445,6 +449,8 @@ def step_journals(order_lines: int = 100_000, periods: int = 36) -> dict:
         "entries_s": entries_s,
         "entries": len(entries),
         "details": len(details),
+        "waterfall_s": waterfall_s,
+        "waterfall_rows": len(waterfall.lines),
         "peak_rss_mb": _peak_rss_mb(),
     }
 
@@ -868,8 +874,9 @@ def write_results(results: dict, journals: dict, argv: str) -> None:
         "",
         f"{j['order_lines']:,} sales order lines × {j['periods']} periods: revenue schedule "
         f"{j['schedule_s']:.1f} s ({j['schedule_rows']:,} rows); one period's entries "
-        f"{j['entries_s']:.1f} s ({j['details']:,} details → {j['entries']} entries); peak RSS "
-        f"{j['peak_rss_mb']:.0f} MB.",
+        f"{j['entries_s']:.1f} s ({j['details']:,} details → {j['entries']} entries); the "
+        f"deferred revenue waterfall {j['waterfall_s']:.1f} s ({j['waterfall_rows']:,} rows); "
+        f"peak RSS {j['peak_rss_mb']:.0f} MB.",
         "",
     ]
     lines += ANALYSIS.splitlines()

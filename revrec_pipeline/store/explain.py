@@ -3,12 +3,11 @@ detail, earlier periods' postings, the mapping, the billing schedule and the sal
 
 from __future__ import annotations
 
-import pandas as pd
 from sqlalchemy import select
 
 from revrec_pipeline.journals.explain import ExplainError, Explanation, explain_period
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore
+from revrec_pipeline.store.db import RevRecStore, read_frame
 from revrec_pipeline.store.journals import (
     plan_exists,
     read_billing,
@@ -17,11 +16,6 @@ from revrec_pipeline.store.journals import (
     read_sales_orders,
 )
 from revrec_pipeline.store.periods import go_live_period, parse_period
-
-
-def _frame(conn, query) -> pd.DataFrame:
-    rows = conn.execute(query)
-    return pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
 
 
 def explain_from_store(store: RevRecStore, period: str) -> Explanation:
@@ -44,10 +38,10 @@ def explain_from_store(store: RevRecStore, period: str) -> Explanation:
             detail.c.subsidiary,
             detail.c.product_code,
         ]
-        details = _frame(
+        details = read_frame(
             conn, select(*columns, detail.c.amount_cents).where(detail.c.period == period)
         )
-        posted = _frame(
+        posted = read_frame(
             conn,
             select(detail.c.period, *columns, detail.c.amount_cents).where(
                 detail.c.period < period

@@ -21,7 +21,7 @@ from revrec_pipeline.journals.entries import (
 from revrec_pipeline.journals.mapping import AccountMapping, MappingRow
 from revrec_pipeline.journals.subsidiaries import order_subsidiaries
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, utcnow
+from revrec_pipeline.store.db import RevRecStore, read_frame, utcnow
 
 __all__ = ["FAILED", "PENDING_APPROVAL", "PLANNED", "POSTED"]  # the posting statuses, for callers
 
@@ -76,24 +76,21 @@ def read_journal_inputs(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
 def read_billing(conn: Connection, *extra: str) -> pd.DataFrame:
     """The loaded billing schedule's amounts with their subsidiary, and the `extra` columns."""
     table = schema.billing_schedule_line
-    rows = conn.execute(
-        select(
-            table.c.customer_id,
-            table.c.currency,
-            func.coalesce(table.c.product_code, "").label("product_code"),
-            table.c.period,
-            table.c.amount_cents,
-            *(table.c[name] for name in extra),
-            table.c.subsidiary_id.label("subsidiary"),
-        )
+    statement = select(
+        table.c.customer_id,
+        table.c.currency,
+        func.coalesce(table.c.product_code, "").label("product_code"),
+        table.c.period,
+        table.c.amount_cents,
+        *(table.c[name] for name in extra),
+        table.c.subsidiary_id.label("subsidiary"),
     )
-    return with_subsidiary(pd.DataFrame(rows.fetchall(), columns=list(rows.keys())))
+    return with_subsidiary(read_frame(conn, statement))
 
 
 def read_sales_orders(conn: Connection) -> pd.DataFrame:
     """The CRM sales order lines, each with its subsidiary as text (see read_journal_inputs)."""
-    rows = conn.execute(select(schema.crm_sales_order_line))
-    orders = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+    orders = read_frame(conn, select(schema.crm_sales_order_line))
     orders["subsidiary"] = order_subsidiaries(
         orders, customer_subsidiaries(conn), only_subsidiary(conn)
     )
@@ -142,10 +139,8 @@ def customer_subsidiaries(conn: Connection) -> dict[str, set[int]]:
         if netsuite_id in primary:
             billed.setdefault(customer_id, set()).add(int(primary[netsuite_id]))
     columns = ["id", "companyname", "isperson", "firstname", "lastname", "entityid", "externalid"]
-    result = conn.execute(select(*(ns_t.c[c] for c in columns)))
-    netsuite = pd.DataFrame(result.fetchall(), columns=columns)
-    crm = conn.execute(select(schema.crm_customer))
-    crm_frame = pd.DataFrame(crm.fetchall(), columns=list(crm.keys()))
+    netsuite = read_frame(conn, select(*(ns_t.c[c] for c in columns)))
+    crm_frame = read_frame(conn, select(schema.crm_customer))
     matched: dict[str, set[int]] = {}
     for by_name in (True, False):
         matches = match_customers(netsuite, crm_frame, by_name=by_name)
@@ -159,17 +154,15 @@ def customer_subsidiaries(conn: Connection) -> dict[str, set[int]]:
 
 def posted_details_before(conn: Connection, period: str) -> pd.DataFrame:
     table = schema.journal_detail
-    rows = conn.execute(
-        select(
-            table.c.event,
-            table.c.customer_id,
-            table.c.currency,
-            table.c.product_code,
-            table.c.amount_cents,
-            table.c.subsidiary,
-        ).where(table.c.period < period)
-    )
-    return pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+    statement = select(
+        table.c.event,
+        table.c.customer_id,
+        table.c.currency,
+        table.c.product_code,
+        table.c.amount_cents,
+        table.c.subsidiary,
+    ).where(table.c.period < period)
+    return read_frame(conn, statement)
 
 
 # -- the plan -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from revrec_pipeline.crm import import_crm_files
 from revrec_pipeline.invoices.billing import InvoiceLines, classify_lines
 from revrec_pipeline.invoices.matching import match_customers
 from revrec_pipeline.invoices.recon import recon_details, recon_summary
+from revrec_pipeline.journals.recognition import revenue_schedule
 from revrec_pipeline.sandbox import NetSuiteSandbox, SandboxConfig, generate_dataset
 from revrec_pipeline.store import RevRecStore, schema
 from revrec_pipeline.store.db import read_frame
@@ -29,6 +30,7 @@ from revrec_pipeline_tests.invoices import sample
 from revrec_pipeline_tests.invoices.reference_processing import (
     reference_classify_lines,
     reference_frame,
+    reference_revenue_schedule,
 )
 from revrec_pipeline_tests.sandbox_helpers import extract_all
 
@@ -266,3 +268,50 @@ def test_processing_of_hand_made_extracts_is_identical(case, excluded):
     inputs = hand_made(**CASES[case])
     exclude = sample.exclude(*excluded) if excluded else None
     assert_same_processing(inputs, hand_made(**CASES[case]), exclude)
+
+
+# -- the revenue schedule ---------------------------------------------------------------------------
+
+
+def sales_orders(seed: int, count: int = 400) -> pd.DataFrame:
+    """Order lines of every kind: ratable and point in time, zero and negative amounts,
+    one-day lines, lines before, across and after the schedule's window."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(-200, 900, count), "D")
+    length = rng.integers(0, 800, count)
+    amounts = rng.integers(-50_000, 5_000_000, count)
+    amounts[rng.random(count) < 0.05] = 0
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i % 37}" for i in rng.integers(0, 1000, count)],
+            "order_number": [f"SO-{i % 90}" for i in range(count)],
+            "order_item_number": [str(i % 3) for i in range(count)],
+            "product_code": [f"P{i % 7}" for i in range(count)],
+            "currency": np.where(rng.random(count) < 0.7, "USD", "EUR"),
+            "service_start_date": start.date,
+            "service_end_date": (start + pd.to_timedelta(length, "D")).date,
+            "amount_cents": amounts,
+            "recognition": np.where(rng.random(count) < 0.85, "ratable", "point_in_time"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "window", [(None, None), ("2024-06", "2025-05"), ("2025-01", "2025-01"), ("2030-01", "2030-03")]
+)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_revenue_schedule_is_identical(seed, window):
+    orders = sales_orders(seed)
+    schedule = revenue_schedule(orders, *window)
+    assert_identical(schedule, reference_revenue_schedule(orders, *window), "schedule")
+    if window[0] != "2030-01":
+        assert len(schedule) > len(orders) // 4  # not an empty frame against another
+    subset = orders.iloc[::3]  # an index with gaps, as a filtered frame has
+    assert_identical(
+        revenue_schedule(subset, *window), reference_revenue_schedule(subset, *window), "subset"
+    )
+
+
+def test_revenue_schedule_of_no_orders_is_identical():
+    orders = sales_orders(4).iloc[0:0]
+    assert_identical(revenue_schedule(orders), reference_revenue_schedule(orders), "empty")
