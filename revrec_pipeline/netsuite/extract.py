@@ -28,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -557,9 +558,18 @@ class Extractor:
                 for page in self._pages(documents.lines(), [lo, hi]):
                     yield "lines", page
 
-            self._apply(writer, self._parallel(shards, fetch_shard))
-            if line_changes is not None:
-                self._reread_line_changes(documents, writer, line_changes)
+            pieces: list[Callable[[], Iterator[tuple[str, list[dict]]]]] = [
+                partial(fetch_shard, shard) for shard in shards
+            ]
+            # A window of one range has all its headers read already, so the documents whose
+            # lines alone changed are known as soon as their query answers: they are read beside
+            # the window's line pages rather than after them.
+            early = line_changes is not None and shards == [(0, ALL_IDS, False)]
+            if early:
+                pieces.append(partial(self._line_change_pages, documents, writer, line_changes))
+            self._apply(writer, self._parallel(pieces, lambda piece: piece()))
+            if line_changes is not None and not early:
+                self._apply(writer, self._line_change_pages(documents, writer, line_changes))
 
             self._finish_deletions(
                 tx, deleted_stream, deleted, result, delete_documents, run_started
@@ -603,12 +613,12 @@ class Extractor:
             for row in page
         ]
 
-    def _reread_line_changes(
+    def _line_change_pages(
         self, documents: DocumentQueries, writer: _DocumentWriter, read: Future
-    ) -> None:
+    ) -> Iterator[tuple[str, list[dict]]]:
         """Documents whose lines changed in the window but whose header did not (`read`
         beside the window's pages), read again whole (headers, then the lines of those still
-        pulled) in id lists NetSuite accepts."""
+        pulled) in id lists NetSuite accepts. Needs every header of the window in `writer`."""
         changed = [doc for doc in read.result() if doc not in writer.seen]
         writer.result.line_changes = len(changed)
         if changed:
@@ -623,7 +633,7 @@ class Extractor:
                 for page in self._pages(documents.lines_by_id(pulled)):
                     yield "lines", page
 
-        self._apply(writer, self._parallel(list(chunked(changed, MAX_IN_LIST)), fetch_documents))
+        yield from self._parallel(list(chunked(changed, MAX_IN_LIST)), fetch_documents)
 
     # -- customers, items, currencies --------------------------------------------------------
 

@@ -58,7 +58,10 @@ def parallel_pages(
         finally:
             pages.put(done)
 
-    with ThreadPoolExecutor(max_workers=slots) as pool:
+    # Up to two workers a slot: the client's semaphore keeps the requests within the budget,
+    # and a shard between two requests (turning a page into rows, waiting for the writer)
+    # leaves its slot to another rather than idle; a small stream's last shard starts at once.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(work), 2 * slots))) as pool:
         for piece in work:
             pool.submit(run, piece)
         remaining = len(work)

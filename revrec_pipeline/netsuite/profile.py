@@ -6,8 +6,8 @@ probing (`discover_profile`, run by `revrec connect` and by a sync) and stored, 
 built from what the account really has.
 
 Freshness: a sync uses the stored profile of its account while it is younger than
-`PROFILE_MAX_AGE` (24 hours); otherwise it discovers the profile again (about a dozen one-row
-queries) and stores it. `revrec connect` always discovers it afresh.
+`PROFILE_MAX_AGE` (24 hours); otherwise it discovers the profile again (seven one-row queries
+in an account with every feature, more without) and stores it. `revrec connect` always discovers it afresh.
 """
 
 from __future__ import annotations
@@ -185,28 +185,67 @@ def probe_journal_approval(client) -> bool | None:
     return True if rows else None
 
 
+def probe_table(client, table: str, columns: list[str], previous: AccountProfile | None) -> dict:
+    """Which of `columns` the account has on `table`: one query naming them all (the answer in
+    an account with every feature), else, when it fails, one probe per column (`probe_column`)
+    side by side. A 400 or 500 of the joint query only says that some column is missing."""
+    from revrec_pipeline.netsuite.errors import NetSuiteAuthError, NetSuiteError
+
+    if len(columns) > 1:
+        key = PROBE_KEYS.get(table, "id")
+        try:
+            client.suiteql_page(
+                f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = ?", [-1], limit=1
+            )
+            return dict.fromkeys(columns, True)
+        except NetSuiteAuthError:
+            raise
+        except NetSuiteError as exc:
+            if exc.status not in (400, 500):
+                raise
+
+    def probe(column: str) -> bool:
+        known = previous.has(table, column) if previous else None
+        return probe_column(client, table, column, known)
+
+    with ThreadPoolExecutor(max_workers=max(1, getattr(client, "max_concurrency", 1))) as pool:
+        return dict(zip(columns, pool.map(probe, columns), strict=True))
+
+
 def discover_profile(
     client, account_id: str, previous: AccountProfile | None = None
 ) -> AccountProfile:
-    """Probe every optional column and the account's shape; a handful of tiny queries.
+    """Probe every optional column and the account's shape: six tiny queries in an account
+    with every feature (one per table for the optional columns), a few more without.
     `previous` (a stale stored profile) settles a column whose probe keeps answering 500."""
     from revrec_pipeline.store.db import utcnow
 
-    probed = [(table, column) for cols in FEATURE_COLUMNS.values() for table, column in cols]
-
-    def probe(pair: tuple[str, str]) -> bool:
-        table, column = pair
-        return probe_column(
-            client, table, column, previous.has(table, column) if previous else None
-        )
+    tables: dict[str, list[str]] = {}
+    for cols in FEATURE_COLUMNS.values():
+        for table, column in cols:
+            tables.setdefault(table, []).append(column)
 
     # The probes are independent one-row queries: side by side within the client's budget.
     with ThreadPoolExecutor(max_workers=max(1, getattr(client, "max_concurrency", 1))) as pool:
-        found = pool.map(probe, probed)
+        found = {
+            table: pool.submit(probe_table, client, table, columns, previous)
+            for table, columns in tables.items()
+        }
         approval = pool.submit(probe_journal_approval, client)
         forms = pool.submit(probe_deleted_record_forms, client)
         months = pool.submit(probe_calendar_months, client)
-        columns = tuple(f"{t}.{c}" for (t, c), has in zip(probed, found, strict=True) if has)
+        present = {
+            f"{table}.{column}"
+            for table, verdicts in found.items()
+            for column, has in verdicts.result().items()
+            if has
+        }
+        columns = tuple(
+            f"{t}.{c}"
+            for cols in FEATURE_COLUMNS.values()
+            for t, c in cols
+            if f"{t}.{c}" in present
+        )
         features: dict[str, bool | None] = {
             name: all(f"{t}.{c}" in columns for t, c in cols)
             for name, cols in FEATURE_COLUMNS.items()

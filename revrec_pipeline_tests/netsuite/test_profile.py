@@ -26,11 +26,20 @@ from revrec_pipeline_tests.sandbox_helpers import (
 )
 
 EVERY_COLUMN = {f"{t}.{c}" for cols in FEATURE_COLUMNS.values() for t, c in cols}
-PROBE = re.compile(r"^SELECT (\w+) FROM (\w+) WHERE \w+ = \?$")
+PROBE = re.compile(r"^SELECT ([\w, ]+) FROM (\w+) WHERE \w+ = \?$")
 
 
 def probes(client) -> list[str]:
     return [text for text, _ in client.sent if PROBE.match(text)]
+
+
+def probed_columns(client) -> set[str]:
+    """table.column of every column the client's probes named."""
+    named = set()
+    for text in probes(client):
+        columns, table = PROBE.match(text).groups()
+        named |= {f"{table}.{c.strip()}" for c in columns.split(",")}
+    return named
 
 
 def test_discovery_finds_every_feature_of_a_full_account(sandbox):
@@ -62,12 +71,13 @@ def test_a_probe_that_keeps_answering_500_leaves_the_previous_verdict(sandbox, k
         previous = replace(everything, columns=columns)
     first = "transactionline.department"  # the first column probed
     assert everything.columns[0] == first
-    # One request at a time, so that the injected failures all reach the first probe (the
-    # probes run side by side otherwise).
+    # One request at a time, so that the injected failures all reach the first probes (the
+    # probes run side by side otherwise): the joint transactionline probe and both of its
+    # retries, so each of its columns is probed alone, then the first of those and its retries.
     client = netsuite_resource(sandbox, max_concurrency=1).get_client()
-    sandbox.fail_next(3, status=500)  # the first probe and both of its retries
+    sandbox.fail_next(6, status=500)
     profile = discover_profile(client, sandbox.config.account_id, previous=previous)
-    assert sandbox.stats.injected_faults == 3
+    assert sandbox.stats.injected_faults == 6
     assert profile.has("transactionline", "department") is bool(known)
     assert set(profile.columns) - {first} == EVERY_COLUMN - {first}
 
@@ -77,7 +87,9 @@ def test_a_sync_discovers_and_stores_the_profile_when_none_is_stored(sandbox, st
     extract_all(sandbox, store, client=client)
     stored = read_profile(store, sandbox.config.account_id)
     assert stored is not None and set(stored.columns) == EVERY_COLUMN
-    assert len(probes(client)) >= len(EVERY_COLUMN)
+    assert probed_columns(client) == EVERY_COLUMN
+    # One probe per table: every feature is on, so each table's joint probe answers.
+    assert len(probes(client)) == len({c.split(".")[0] for c in EVERY_COLUMN}) == 3
     # The next sync uses it: not one probe.
     again = recording_client(sandbox)
     extract_all(sandbox, store, client=again)
@@ -102,7 +114,7 @@ def test_a_fresh_stored_profile_is_used_and_a_stale_one_rediscovered(sandbox, st
     save_profile(store, replace(without_class, discovered_at=utcnow() - timedelta(hours=25)))
     client = recording_client(sandbox)
     extract_all(sandbox, store, client=client)
-    assert "SELECT class FROM transactionline WHERE transaction = ?" in probes(client)
+    assert "transactionline.class" in probed_columns(client)
     stored = read_profile(store, sandbox.config.account_id)
     assert stored.has("transactionline", "class") and stored.is_fresh(utcnow())
 
@@ -135,6 +147,21 @@ def test_a_profile_that_claims_a_feature_the_account_lacks_fails_in_one_sentence
     assert "tl.class" in message and "Classes" in message
     assert message.endswith("run `revrec connect` to re-profile the account.")
     assert "\n" not in message and sb.config.token_secret not in message
+
+
+# needs the sandbox helper's feature switches (classes)
+def test_a_missing_column_is_found_by_probing_its_table_column_by_column(tiny):
+    """The joint probe of a table fails when one of its columns is missing; then each column
+    is probed alone, and only the missing one is left out."""
+    with NetSuiteSandbox(SandboxConfig(classes=False), tiny) as sb:
+        client = recording_client(sb)
+        profile = discover_profile(client, sb.config.account_id)
+    assert set(profile.columns) == EVERY_COLUMN - {"transactionline.class"}
+    assert profile.feature("classes") is False and profile.feature("departments") is True
+    line_columns = [c for c in EVERY_COLUMN if c.startswith("transactionline.")]
+    # The joint probe, then one per column; the other two tables' joint probes answered.
+    assert len(probes(client)) == 1 + len(line_columns) + 2
+    assert probed_columns(client) == EVERY_COLUMN
 
 
 def test_the_probes_run_side_by_side_within_the_budget(sandbox):
