@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 import requests
 
 from revrec_pipeline.netsuite.auth import NetSuiteAuth
@@ -76,6 +77,35 @@ class RequestStats:
 def normalize_row(item: dict[str, Any]) -> dict[str, Any]:
     """SuiteQL rows: keys may vary in case, each carries an empty `links`; null columns absent."""
     return {key.lower(): value for key, value in item.items() if key.lower() != "links"}
+
+
+def _json_body(response: requests.Response) -> Any:
+    """A SuiteQL page's JSON. orjson parses UTF-8 bytes several times faster than the standard
+    library, which matters at a thousand rows a page; a body it refuses (another encoding) goes
+    through requests' own decoding, which raises ValueError when it is not JSON at all."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.json()
+
+
+def normalize_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """normalize_row of each row of a page. A page's rows share a few key sets (a null column
+    is absent), so each set is checked once: rows whose keys are all lower case only lose their
+    `links`, in place (the rows are the page's own, just parsed), not rebuilt key by key."""
+    lowercase: dict[tuple[str, ...], bool] = {}
+    out = []
+    for item in items:
+        keys = tuple(item)
+        known = lowercase.get(keys)
+        if known is None:
+            known = lowercase[keys] = all(key == key.lower() for key in keys)
+        if known:
+            item.pop("links", None)
+            out.append(item)
+        else:
+            out.append(normalize_row(item))
+    return out
 
 
 class NetSuiteClient:
@@ -220,7 +250,7 @@ class NetSuiteClient:
             headers={"Prefer": "transient"},
         )
         try:
-            body = response.json()
+            body = _json_body(response)
         except ValueError:
             raise NetSuiteError(
                 f"NetSuite's answer to a SuiteQL query for account {self.account_id} was not "
@@ -228,7 +258,7 @@ class NetSuiteClient:
                 "a wrong NETSUITE_BASE_URL may be answering instead.",
                 response.status_code,
             ) from None
-        items = [normalize_row(item) for item in body.get("items", [])]
+        items = normalize_rows(body.get("items", []))
         self.stats.add(pages=1, rows=len(items))
         return {**body, "items": items}
 

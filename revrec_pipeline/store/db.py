@@ -118,17 +118,20 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     processors = [table.c[name].type._cached_bind_processor(conn.dialect) for name in names]
     columns = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" for _ in names)
-    if not any(processors):
-        values = [tuple(row[name] for name in names) for row in rows]
-    else:
-        steps = list(zip(names, processors, strict=True))
-        values = [
-            tuple(
-                row[name] if process is None or row[name] is None else process(row[name])
-                for name, process in steps
-            )
-            for row in rows
-        ]
+    # Column by column: one list per column, processed where its type binds through Python,
+    # each distinct value once (a document's lines share their dates and stamps). Equal values
+    # bind alike for these types: dates and stamps to their text, flags and amounts to numbers.
+    values_by_column = []
+    for name, process in zip(names, processors, strict=True):
+        column = [row[name] for row in rows]
+        if process is not None:
+            bound: dict[Any, Any] = {None: None}
+            column = [
+                bound[value] if value in bound else bound.setdefault(value, process(value))
+                for value in column
+            ]
+        values_by_column.append(column)
+    values = list(zip(*values_by_column, strict=True))
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)
 
 

@@ -249,3 +249,44 @@ def test_watermark_never_passes_the_run_start():
     assert capped(None, started) is None
     assert capped(started - timedelta(hours=3), started) == started - timedelta(hours=3)
     assert capped(started + timedelta(minutes=1), started) == started - CLOCK_MARGIN
+
+
+def test_a_page_of_rows_is_normalized_as_each_row_would_be():
+    """Rows whose keys are lower case lose only `links` (in place, the fast path); a row with
+    other casing is rebuilt, as normalize_row always did; null columns stay absent."""
+    from revrec_pipeline.netsuite.client import normalize_row, normalize_rows
+
+    page = [
+        {"id": "1", "tranid": "INV-1", "links": []},
+        {"id": "2", "links": []},  # tranid null: absent
+        {"ID": "3", "TranId": "INV-3", "Links": []},
+        {"id": "4", "tranid": "INV-4", "links": []},
+    ]
+    expected = [normalize_row(dict(row)) for row in page]
+    assert normalize_rows([dict(row) for row in page]) == expected
+    assert expected == [
+        {"id": "1", "tranid": "INV-1"},
+        {"id": "2"},
+        {"id": "3", "tranid": "INV-3"},
+        {"id": "4", "tranid": "INV-4"},
+    ]
+
+
+def test_a_json_body_in_another_encoding_is_still_read():
+    """orjson reads UTF-8 only; a body in UTF-16 falls back to requests' own decoding."""
+    import json
+
+    import requests
+
+    from revrec_pipeline.netsuite.client import _json_body
+
+    body = {"items": [{"id": "1", "companyname": "Müller GmbH"}], "hasMore": False}
+    for encoding in ("utf-8", "utf-16"):
+        response = requests.Response()
+        response._content = json.dumps(body, ensure_ascii=False).encode(encoding)
+        response.status_code = 200
+        assert _json_body(response) == body
+    response = requests.Response()
+    response._content = b"<html>login</html>"
+    with pytest.raises(ValueError):
+        _json_body(response)
