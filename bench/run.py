@@ -594,14 +594,15 @@ rewrite it after a new run.
   - *Client CPU:* 64 s at 1M (under the 66 s floor), 227 s at 3M (over its 189 s floor: 76 µs
     a line against 65 µs at 1M; the SQLite store's indexes grow with it). Of a 1,000-line page,
     turning JSON rows into store rows takes about 10 ms, binding and inserting about 10 ms.
-  - *What would fix it:* in the sandbox, a line page that scans by `uniquekey` (the rowid, in
-    which a shard's lines are contiguous) instead of sorting the shard, or several server
-    processes, so that the emulator's CPU no longer stands in for NetSuite's (its answers would
-    not change; against a real account NetSuite's CPU is not on this machine). In the client,
-    line queries bounded to a few header pages' id range, so that no page asks any server to
-    sort more than about 20,000 lines (about 5 % more line requests), and the row conversion
-    and insert in fewer Python steps per line (the 3M store on PostgreSQL, whose writers run
-    side by side, was not measured here).
+  - *What would fix it:* in the client, line queries bounded to a few header pages' id range
+    instead of the whole shard's, so that no page asks any server to sort more than about
+    20,000 lines (about 5 % more line requests); and the row conversion and insert in fewer
+    Python steps per line (the 3M store on PostgreSQL, whose writers run side by side, was not
+    measured here). In the sandbox, several server processes, so that the emulator's CPU is
+    not one process's (its answers would not change; against a real account NetSuite's CPU is
+    not on this machine). Tried and dropped: making the sandbox's line page walk `uniquekey`
+    (the rowid) instead of sorting (`NOT INDEXED`): 11 ms in mid-shard, but 116 ms for a
+    shard's first page and 206 ms for its last, which scan the rows before and after it.
 - **Small syncs.** At 10k the sync is 35 requests, of which 9 are fixed (7 profile probes, the
   currency and subsidiary lists), 4 size queries and 3 DeletedRecord queries; the critical path is
   probes → size query → header page → two line pages. One DeletedRecord query for the three
