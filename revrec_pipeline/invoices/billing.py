@@ -236,10 +236,10 @@ def classify_lines(
     del document_of, keep, order
 
     of_document = _document_columns(headers, currencies, matches, subsidiaries)
-    without = _take(headers["currency"].isna(), documents)
-    if without.any():  # an account without Multiple Currencies: documents carry none
+    no_currency = headers["currency"].isna()
+    if no_currency.to_numpy()[documents].any():  # no Multiple Currencies: documents carry none
         only = single_currency(currencies)
-        of_document["currency"] = of_document["currency"].mask(headers["currency"].isna(), only)
+        of_document["currency"] = of_document["currency"].mask(no_currency, only)
     item = _take(lines["item"], rows)
     item_names = items.set_index("id")
     product_code = item.map(item_names["itemid"])

@@ -7,7 +7,8 @@ built from what the account really has.
 
 Freshness: a sync uses the stored profile of its account while it is younger than
 `PROFILE_MAX_AGE` (24 hours); otherwise it discovers the profile again (seven one-row queries
-in an account with every feature, more without) and stores it. `revrec connect` always discovers it afresh.
+in an account with every feature, more without) and stores it. `revrec connect` always
+discovers it afresh.
 """
 
 from __future__ import annotations
@@ -185,6 +186,11 @@ def probe_journal_approval(client) -> bool | None:
     return True if rows else None
 
 
+def _probe_pool(client) -> ThreadPoolExecutor:
+    """Threads for independent probes: as many as the client's budget lets run at once."""
+    return ThreadPoolExecutor(max_workers=max(1, getattr(client, "max_concurrency", 1)))
+
+
 def probe_table(client, table: str, columns: list[str], previous: AccountProfile | None) -> dict:
     """Which of `columns` the account has on `table`: one query naming them all (the answer in
     an account with every feature), else, when it fails, one probe per column (`probe_column`)
@@ -208,14 +214,14 @@ def probe_table(client, table: str, columns: list[str], previous: AccountProfile
         known = previous.has(table, column) if previous else None
         return probe_column(client, table, column, known)
 
-    with ThreadPoolExecutor(max_workers=max(1, getattr(client, "max_concurrency", 1))) as pool:
+    with _probe_pool(client) as pool:
         return dict(zip(columns, pool.map(probe, columns), strict=True))
 
 
 def discover_profile(
     client, account_id: str, previous: AccountProfile | None = None
 ) -> AccountProfile:
-    """Probe every optional column and the account's shape: six tiny queries in an account
+    """Probe every optional column and the account's shape: seven tiny queries in an account
     with every feature (one per table for the optional columns), a few more without.
     `previous` (a stale stored profile) settles a column whose probe keeps answering 500."""
     from revrec_pipeline.store.db import utcnow
@@ -226,7 +232,7 @@ def discover_profile(
             tables.setdefault(table, []).append(column)
 
     # The probes are independent one-row queries: side by side within the client's budget.
-    with ThreadPoolExecutor(max_workers=max(1, getattr(client, "max_concurrency", 1))) as pool:
+    with _probe_pool(client) as pool:
         found = {
             table: pool.submit(probe_table, client, table, columns, previous)
             for table, columns in tables.items()

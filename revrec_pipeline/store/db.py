@@ -201,15 +201,18 @@ def _column_converter(type_, dialect, type_code):
     seen: dict[Any, Any] = {}
     get = seen.get
 
+    def processed(raw):
+        return raw if process is None or raw is None else process(raw)
+
     def convert(raw):
         # Equal but differently written numbers (0.0 and -0.0, 1.0 and 1.00) stay apart.
         key = (raw, repr(raw)) if isinstance(raw, float | Decimal) else raw
         try:
             value = get(key, _MISSING)
         except TypeError:  # unhashable (a driver's JSON value): converted, not kept
-            return raw if process is None or raw is None else process(raw)
+            return processed(raw)
         if value is _MISSING:
-            value = raw if process is None or raw is None else process(raw)
+            value = processed(raw)
             if len(seen) < _SHARED_VALUES:
                 seen[key] = value
         return value
