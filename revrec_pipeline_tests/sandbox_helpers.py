@@ -77,9 +77,11 @@ def extractor(
     min_shard_documents: int = 50,
     profile=None,
     client=None,
+    lines_per_range: int = 40,
     **overrides,
 ) -> Extractor:
-    """Small shards, so that even test-sized data is fetched in parallel. Without `profile`, the
+    """Small shards and line ranges, so that even test-sized data is fetched in parallel and
+    a shard's lines in several ranges. Without `profile`, the
     extractor discovers the account's (or uses the one stored), as a sync does."""
     resource = netsuite_resource(sandbox, **overrides)
     return Extractor(
@@ -89,6 +91,7 @@ def extractor(
         overlap=timedelta(minutes=resource.overlap_minutes),
         min_shard_documents=min_shard_documents,
         profile=profile,
+        lines_per_range=lines_per_range,
     )
 
 

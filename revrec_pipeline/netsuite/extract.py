@@ -36,7 +36,14 @@ from sqlalchemy import Connection, delete, func, select
 
 from revrec_pipeline.netsuite.client import PAGE_SIZE, NetSuiteClient, RequestStats
 from revrec_pipeline.netsuite.errors import NetSuiteError
-from revrec_pipeline.netsuite.paging import MIN_SHARD_DOCUMENTS, id_shards, parallel_pages
+from revrec_pipeline.netsuite.paging import (
+    LINES_PER_RANGE,
+    MIN_SHARD_DOCUMENTS,
+    LineRanges,
+    few_collections,
+    id_shards,
+    parallel_pages,
+)
 from revrec_pipeline.netsuite.profile import AccountProfile
 from revrec_pipeline.netsuite.queries import (
     ALL_IDS,
@@ -53,16 +60,17 @@ from revrec_pipeline.netsuite.queries import (
 )
 from revrec_pipeline.netsuite.rows import (
     customer_row,
-    header_row,
+    header_fields,
     is_true,
     item_row,
-    line_row,
+    line_fields,
     subsidiary_row,
+    to_columns,
     to_local,
     to_utc_or_none,
 )
 from revrec_pipeline.store import schema
-from revrec_pipeline.store.db import RevRecStore, chunked, insert_rows, upsert, utcnow
+from revrec_pipeline.store.db import RevRecStore, chunked, upsert, utcnow, write_columns
 from revrec_pipeline.store.profile import current_profile
 
 CHUNK = 500  # ids per store statement
@@ -278,29 +286,36 @@ class _DocumentWriter:
         self.seen: set[int] = set()  # every header read, pulled or not
         self.pulled: set[int] = set()
 
-    def _write_headers(self, conn: Connection, keep: list[dict], dropped: list[int]) -> None:
+    def _write_headers(self, conn: Connection, keep: dict[str, list], dropped: list[int]) -> None:
         self.result.removed += delete_documents(conn, dropped)
-        _delete_lines(conn, [row["id"] for row in keep])  # lines are replaced whole
-        upsert(conn, schema.netsuite_transaction, keep)
+        _delete_lines(conn, keep["id"])  # lines are replaced whole
+        write_columns(conn, schema.netsuite_transaction, keep, update=True)
 
     def headers(self, page: list[dict]) -> None:
-        keep = [header_row(row, self.zone) for row in page if is_true(row.get("ispulled"))]
+        pulled = [row for row in page if is_true(row.get("ispulled"))]
+        keep = to_columns(pulled, header_fields(self.zone))
         dropped = [int(row["id"]) for row in page if not is_true(row.get("ispulled"))]
         self.tx.write(self._write_headers, keep, dropped)
-        self.result.upserted += len(keep)
-        self.pulled.update(row["id"] for row in keep)
+        self.result.upserted += len(pulled)
+        self.pulled.update(keep["id"])
         self.seen.update(int(row["id"]) for row in page)
-        for row in page:
-            self.latest = _later(self.latest, to_utc_or_none(row["lastmodifieddate"], self.zone))
+        stamps = {to_utc_or_none(row.get("lastmodifieddate"), self.zone) for row in page}
+        self.latest = _later(self.latest, max(filter(None, stamps), default=None))
 
     def lines(self, page: list[dict]) -> None:
-        # A document changed between its header and line reads is taken whole by the next run.
-        rows = [line_row(row, self.zone) for row in page if int(row["transaction"]) in self.pulled]
-        if rows:
-            self.tx.write(insert_rows, schema.netsuite_transaction_line, rows)
-            self.result.lines += len(rows)
-        for row in rows:
-            self.latest = _later(self.latest, row["line_last_modified_at"])
+        lines = to_columns(page, line_fields(self.zone))
+        documents, pulled = lines["transaction_id"], self.pulled
+        if not pulled.issuperset(documents):
+            # A document changed between its header and line reads is taken whole by the
+            # next run.
+            keep = [i for i, doc in enumerate(documents) if doc in pulled]
+            lines = {name: [values[i] for i in keep] for name, values in lines.items()}
+        count = len(lines["transaction_id"])
+        if count:
+            self.tx.write(write_columns, schema.netsuite_transaction_line, lines)
+            self.result.lines += count
+            stamps = [stamp for stamp in lines["line_last_modified_at"] if stamp is not None]
+            self.latest = _later(self.latest, max(stamps, default=None))
 
 
 class Extractor:
@@ -318,6 +333,7 @@ class Extractor:
         progress: Callable[[str], None] | None = None,
         min_shard_documents: int = MIN_SHARD_DOCUMENTS,
         profile: AccountProfile | None = None,
+        lines_per_range: int = LINES_PER_RANGE,
     ) -> None:
         self.client = client
         self.store = store
@@ -325,6 +341,7 @@ class Extractor:
         self.overlap = overlap
         self.progress = progress or (lambda message: None)
         self.min_shard_documents = min_shard_documents
+        self.lines_per_range = lines_per_range
         self._profile = profile
         self._discovering: Future | None = None  # a sync's profile, read beside its streams
         self._order: tuple[_WriteOrder, str] | None = None  # a sync's stream, on SQLite
@@ -406,7 +423,8 @@ class Extractor:
 
     def _run_stream(self, name: str, marks: dict, began: float) -> StreamResult:
         try:
-            return self._run_stream_once_committed(name, marks, began)
+            with few_collections():
+                return self._run_stream_once_committed(name, marks, began)
         finally:
             if self._order is not None:
                 self._order[0].finished(name)  # committed or failed: the next one's turn
@@ -548,15 +566,28 @@ class Extractor:
             result.shards = len(shards)
             self.progress(f"{stream}: window from {start or 'the beginning'}, {len(shards)} shards")
 
+            line_ranges = LineRanges(self.lines_per_range)
+
             def fetch_shard(shard: tuple[int, int, bool]) -> Iterator[tuple[str, list[dict]]]:
                 # Headers (unless already read), then lines, of one id range: shards overlap
                 # each other's phases, and a shard's headers reach the writer before its lines.
                 lo, hi, with_headers = shard
-                if with_headers:
-                    for page in self._pages(documents.headers(), [hi], after=lo):
-                        yield "headers", page
-                for page in self._pages(documents.lines(), [lo, hi]):
-                    yield "lines", page
+                if not with_headers:
+                    for page in self._pages(documents.lines(), [lo, hi]):
+                        yield "lines", page
+                    return
+                pulled: list[int] = []
+                for page in self._pages(documents.headers(), [hi], after=lo):
+                    pulled += [int(row["id"]) for row in page if is_true(row.get("ispulled"))]
+                    yield "headers", page
+                # The lines in ranges of the pulled ids (none when none is pulled), so that
+                # no page has NetSuite sort the rest of a large shard's lines.
+                for below, top, count in line_ranges.ranges(lo, hi, pulled):
+                    lines = 0
+                    for page in self._pages(documents.lines(), [below, top]):
+                        lines += len(page)
+                        yield "lines", page
+                    line_ranges.record(count, lines)
 
             pieces: list[Callable[[], Iterator[tuple[str, list[dict]]]]] = [
                 partial(fetch_shard, shard) for shard in shards

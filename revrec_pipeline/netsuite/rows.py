@@ -6,9 +6,11 @@ TO_CHAR) and are stored as naive UTC; money becomes integer cents; 'T'/'F' becom
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,48 +70,114 @@ def is_true(value: str | None) -> bool:
     return value == "T"
 
 
+# A store column from a SuiteQL column: (store name, SuiteQL name, conversion or None for the
+# text as sent, how the value is found). A REQUIRED column's absence is an error; an absent
+# optional one (NULL, or a feature the account lacks) is None. Column-wise, a REPEATED
+# column's distinct values are each converted once (a document's lines share their dates).
+REQUIRED, OPTIONAL, REPEATED = "required", "optional", "repeated"
+Field = tuple[str, str, Callable[[Any], Any] | None, str]
+
+
+def _cents_or_zero(value: str | None) -> int:
+    return to_cents(value) or 0
+
+
+@lru_cache(maxsize=16)
+def header_fields(zone: ZoneInfo) -> tuple[Field, ...]:
+    return (
+        ("id", "id", int, REQUIRED),
+        ("type", "type", None, REQUIRED),
+        ("tranid", "tranid", None, OPTIONAL),
+        ("trandate", "trandate", to_date, REQUIRED),
+        ("entity", "entity", int, REQUIRED),
+        ("status", "status", None, OPTIONAL),
+        ("currency", "currency", to_int, REPEATED),  # absent without Multiple Currencies
+        ("subsidiary", "subsidiary", to_int, REPEATED),  # the mainline's; absent without OneWorld
+        ("exchangerate", "exchangerate", to_decimal, REPEATED),
+        ("createdfrom", "createdfrom", to_int, OPTIONAL),  # from the mainline row
+        ("approvalstatus", "approvalstatus", None, OPTIONAL),
+        ("last_modified_at", "lastmodifieddate", partial(to_utc, zone=zone), REQUIRED),
+    )
+
+
+@lru_cache(maxsize=16)
+def line_fields(zone: ZoneInfo) -> tuple[Field, ...]:
+    """Every non-mainline, non-tax line, with what decided its billing flag."""
+    return (
+        ("transaction_id", "transaction", int, REQUIRED),
+        ("line_id", "id", int, REQUIRED),
+        ("uniquekey", "uniquekey", to_int, OPTIONAL),
+        ("item", "item", to_int, REPEATED),
+        ("quantity", "quantity", to_decimal, REPEATED),
+        ("rate", "rate", to_decimal, REPEATED),
+        ("foreign_amount_cents", "foreignamount", _cents_or_zero, OPTIONAL),
+        ("net_amount_cents", "netamount", to_cents, OPTIONAL),
+        ("memo", "memo", None, OPTIONAL),
+        # Optional columns: absent (NULL) when the account lacks the feature.
+        ("department", "department", to_int, REPEATED),
+        ("class_id", "class", to_int, REPEATED),
+        ("location", "location", to_int, REPEATED),
+        ("revrec_start_date", "revrecstartdate", to_date, REPEATED),
+        ("revrec_end_date", "revrecenddate", to_date, REPEATED),
+        ("itemtype", "itemtype", None, OPTIONAL),
+        ("iscogs", "iscogs", is_true, REPEATED),
+        ("donotdisplayline", "donotdisplayline", is_true, REPEATED),
+        # Decided by NetSuite, by the rule in queries.billing_line_sql.
+        ("is_billing_line", "isbillingline", is_true, REPEATED),
+        (
+            "line_last_modified_at",
+            "linelastmodifieddate",
+            partial(to_utc_or_none, zone=zone),
+            REPEATED,
+        ),
+    )
+
+
+def to_row(row: dict[str, Any], fields: tuple[Field, ...]) -> dict[str, Any]:
+    out = {}
+    for name, key, convert, found in fields:
+        value = row[key] if found == REQUIRED else row.get(key)
+        out[name] = value if convert is None else convert(value)
+    return out
+
+
+def to_columns(page: list[dict[str, Any]], fields: tuple[Field, ...]) -> dict[str, list[Any]]:
+    """`to_row` of every row of a page, as one list per store column (what `write_columns`
+    takes): a page is a few lists, not a thousand dicts, and a column is converted in one
+    loop rather than a call per value."""
+    if not page:
+        return {name: [] for name, *_ in fields}
+    # Each row's values in one C call: the optional columns' None under the row's own keys,
+    # then one itemgetter (a missing required column still raises KeyError).
+    absent = {key: None for _, key, _, found in fields if found != REQUIRED}
+    pick = itemgetter(*(key for _, key, _, _ in fields))
+    if len(fields) == 1:
+        values = [[pick({**absent, **row}) for row in page]]
+    else:
+        values = [
+            list(column) for column in zip(*(pick({**absent, **row}) for row in page), strict=True)
+        ]
+    columns: dict[str, list[Any]] = {}
+    for (name, _, convert, found), raw in zip(fields, values, strict=True):
+        if convert is None:
+            columns[name] = raw
+        elif found == REPEATED:
+            done: dict[Any, Any] = {}
+            columns[name] = [
+                done[value] if value in done else done.setdefault(value, convert(value))
+                for value in raw
+            ]
+        else:
+            columns[name] = list(map(convert, raw))
+    return columns
+
+
 def header_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": int(row["id"]),
-        "type": row["type"],
-        "tranid": row.get("tranid"),
-        "trandate": to_date(row["trandate"]),
-        "entity": int(row["entity"]),
-        "status": row.get("status"),
-        "currency": to_int(row.get("currency")),  # absent without Multiple Currencies
-        "subsidiary": to_int(row.get("subsidiary")),  # the mainline's; absent without OneWorld
-        "exchangerate": to_decimal(row.get("exchangerate")),
-        "createdfrom": to_int(row.get("createdfrom")),  # from the mainline row
-        "approvalstatus": row.get("approvalstatus"),
-        "last_modified_at": to_utc(row["lastmodifieddate"], zone),
-    }
+    return to_row(row, header_fields(zone))
 
 
 def line_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    """One stored line: every non-mainline, non-tax line, with what decided its billing flag."""
-    return {
-        "transaction_id": int(row["transaction"]),
-        "line_id": int(row["id"]),
-        "uniquekey": to_int(row.get("uniquekey")),
-        "item": to_int(row.get("item")),
-        "quantity": to_decimal(row.get("quantity")),
-        "rate": to_decimal(row.get("rate")),
-        "foreign_amount_cents": to_cents(row.get("foreignamount")) or 0,
-        "net_amount_cents": to_cents(row.get("netamount")),
-        "memo": row.get("memo"),
-        # Optional columns: absent (NULL) when the account lacks the feature.
-        "department": to_int(row.get("department")),
-        "class_id": to_int(row.get("class")),
-        "location": to_int(row.get("location")),
-        "revrec_start_date": to_date(row.get("revrecstartdate")),
-        "revrec_end_date": to_date(row.get("revrecenddate")),
-        "itemtype": row.get("itemtype"),
-        "iscogs": is_true(row.get("iscogs")),
-        "donotdisplayline": is_true(row.get("donotdisplayline")),
-        # Decided by NetSuite, by the rule in queries.billing_line_sql.
-        "is_billing_line": is_true(row.get("isbillingline")),
-        "line_last_modified_at": to_utc_or_none(row.get("linelastmodifieddate"), zone),
-    }
+    return to_row(row, line_fields(zone))
 
 
 def customer_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:

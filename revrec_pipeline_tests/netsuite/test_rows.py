@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from revrec_pipeline.netsuite.literals import PY_DATETIME
-from revrec_pipeline.netsuite.rows import to_cents, to_utc
+from revrec_pipeline.netsuite.rows import (
+    header_fields,
+    line_fields,
+    to_cents,
+    to_columns,
+    to_row,
+    to_utc,
+)
 
 UTC = ZoneInfo("UTC")
 
@@ -50,3 +57,65 @@ def test_account_local_stamps_become_the_same_utc_as_strptime_gives(zone):
             .replace(tzinfo=None)
         )
         assert to_utc(stamp, tz) == expected, stamp
+
+
+def _line(i: int) -> dict:
+    """A SuiteQL line row as NetSuite sends it: text values, null columns absent."""
+    row = {
+        "links": [],
+        "transaction": str(100 + i // 3),
+        "id": str(i),
+        "uniquekey": str(1000 + i),
+        "item": str(i % 4 + 1),
+        "quantity": ["1", "1.0", "-2.5", "0.00000001"][i % 4],
+        "rate": "12.34",
+        "foreignamount": ["-12.34", "12.345", "0", "99999999999.99"][i % 4],
+        "netamount": "-12.34",
+        "memo": "Pro – annual",
+        "revrecstartdate": "2026-01-01",
+        "revrecenddate": "2026-12-31",
+        "itemtype": "Service",
+        "iscogs": "F",
+        "donotdisplayline": "F",
+        "isbillingline": "T" if i % 5 else "F",
+        "linelastmodifieddate": f"2026-03-08 0{i % 4}:30:00",  # across the DST change
+    }
+    for key in ("memo", "netamount", "revrecstartdate", "item", "linelastmodifieddate")[: i % 6]:
+        del row[key]  # null columns are absent, a different set on different rows
+    if i % 7 == 0:
+        row["department"] = "3"
+    return row
+
+
+@pytest.mark.parametrize("fields", [line_fields, header_fields])
+def test_a_page_column_by_column_equals_its_rows_one_by_one(fields):
+    zone = ZoneInfo("America/Los_Angeles")
+    if fields is line_fields:
+        page = [_line(i) for i in range(40)]
+    else:
+        page = [
+            {
+                "id": str(i),
+                "type": "CustInvc",
+                "trandate": "2026-01-15",
+                "entity": str(i % 3),
+                "lastmodifieddate": f"2026-11-01 0{i % 3}:15:00",
+                **({"currency": "2", "exchangerate": "1.1"} if i % 2 else {}),
+            }
+            for i in range(30)
+        ]
+    columns = to_columns(page, fields(zone))
+    rows = [to_row(row, fields(zone)) for row in page]
+    assert list(columns) == list(rows[0])
+    assert columns == {name: [row[name] for row in rows] for name in columns}
+    # The same types, not only equal values (Decimal('1.0') is not Decimal('1')).
+    assert [[repr(v) for v in values] for values in columns.values()] == [
+        [repr(row[name]) for row in rows] for name in columns
+    ]
+    assert to_columns([], fields(zone)) == {name: [] for name in columns}
+
+
+def test_a_missing_required_column_is_an_error_column_by_column_too():
+    page = [_line(1), {k: v for k, v in _line(2).items() if k != "transaction"}]
+    with pytest.raises(KeyError, match="transaction"):
+        to_columns(page, line_fields(ZoneInfo("UTC")))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import insert
 
 from revrec_pipeline.store import RevRecStore, schema
-from revrec_pipeline.store.db import insert_rows
+from revrec_pipeline.store.db import insert_rows, upsert
 
 HEADER = {
     "id": 7,
@@ -87,3 +87,39 @@ def test_insert_rows_stores_what_sqlalchemy_stores(tmp_path):
     ours, theirs = stored(paths["ours"]), stored(paths["sqlalchemy"])
     assert len(ours) == len(lines())
     assert ours == theirs
+
+
+def test_upsert_stores_what_sqlalchemys_upsert_stores(tmp_path):
+    """A header written, then written again changed: the driver's ON CONFLICT statement leaves
+    the same row as SQLAlchemy's own on_conflict_do_update."""
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    changed = {**HEADER, "status": "B", "tranid": None, "last_modified_at": datetime(2026, 2, 1)}
+    other = {**HEADER, "id": 8, "tranid": "INV-8"}
+    paths = {}
+    for how in ("ours", "sqlalchemy"):
+        path = tmp_path / f"{how}.db"
+        store = RevRecStore(f"sqlite:///{path}")
+        store.create_all()
+        table = schema.netsuite_transaction
+        with store.write() as conn:
+            for rows in ([HEADER], [changed, other]):
+                if how == "ours":
+                    upsert(conn, table, rows)
+                else:
+                    statement = sqlite_insert(table)
+                    updates = {c: statement.excluded[c] for c in rows[0] if c != "id"}
+                    conn.execute(
+                        statement.on_conflict_do_update(index_elements=["id"], set_=updates),
+                        rows,
+                    )
+        store.engine.dispose()
+        paths[how] = path
+
+    def headers(path) -> list[tuple]:
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT * FROM netsuite_transaction ORDER BY id").fetchall()
+
+    ours = headers(paths["ours"])
+    assert [row[:2] for row in ours] == [(7, "CustInvc"), (8, "CustInvc")]
+    assert ours == headers(paths["sqlalchemy"])
