@@ -7,7 +7,7 @@ TO_CHAR) and are stored as naive UTC; money becomes integer cents; 'T'/'F' becom
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache, partial
 from operator import itemgetter
@@ -24,9 +24,23 @@ def to_utc(local: str, zone: ZoneInfo) -> datetime:
     """A NetSuite account-local 'YYYY-MM-DD HH24:MI:SS' as naive UTC."""
     if len(local) == 19 and local[10] == " ":  # the TO_CHAR form: ISO, parsed in C
         moment = datetime.fromisoformat(local)
+        offset = _hour_offset(local[:13], zone)
+        if offset is not None:
+            return moment - offset
     else:
         moment = datetime.strptime(local, PY_DATETIME)
     return moment.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=16_384)
+def _hour_offset(hour: str, zone: ZoneInfo) -> timedelta | None:
+    """The zone's UTC offset all through one local hour ('YYYY-MM-DD HH'), as
+    `astimezone` finds it for each moment of it (fold 0); None when it changes within the
+    hour. Most stamps differ, their hours repeat: one offset serves a thousand lines."""
+    start = datetime.fromisoformat(f"{hour}:00:00")
+    first = start.replace(tzinfo=zone).utcoffset()
+    last = start.replace(minute=59, second=59, tzinfo=zone).utcoffset()
+    return first if first == last else None
 
 
 def to_local(utc: datetime, zone: ZoneInfo) -> str:
@@ -170,14 +184,6 @@ def to_columns(page: list[dict[str, Any]], fields: tuple[Field, ...]) -> dict[st
         else:
             columns[name] = list(map(convert, raw))
     return columns
-
-
-def header_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    return to_row(row, header_fields(zone))
-
-
-def line_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    return to_row(row, line_fields(zone))
 
 
 def customer_row(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:

@@ -119,3 +119,20 @@ def test_a_missing_required_column_is_an_error_column_by_column_too():
     page = [_line(1), {k: v for k, v in _line(2).items() if k != "transaction"}]
     with pytest.raises(KeyError, match="transaction"):
         to_columns(page, line_fields(ZoneInfo("UTC")))
+
+
+@pytest.mark.parametrize(
+    "zone", ["America/Los_Angeles", "Europe/Berlin", "Australia/Lord_Howe", "America/St_Johns"]
+)
+def test_stamps_through_a_whole_dst_change_day_convert_as_astimezone_does(zone):
+    """One offset serves each local hour unless it changes within it: every 13 seconds of the
+    days 2026 changes its clocks (Lord Howe's by half an hour) against astimezone itself."""
+    from datetime import timedelta
+
+    tz = ZoneInfo(zone)
+    for day in ("2026-03-08", "2026-03-29", "2026-04-05", "2026-10-04", "2026-10-25", "2026-11-01"):
+        midnight = datetime.fromisoformat(f"{day} 00:00:00")
+        for seconds in range(0, 86_400, 13):
+            stamp = (midnight + timedelta(seconds=seconds)).strftime(PY_DATETIME)
+            expected = datetime.fromisoformat(stamp).replace(tzinfo=tz).astimezone(UTC)
+            assert to_utc(stamp, tz) == expected.replace(tzinfo=None), stamp

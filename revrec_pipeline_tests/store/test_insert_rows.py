@@ -1,4 +1,4 @@
-"""insert_rows stores exactly what SQLAlchemy's own insert stores (it only skips the per-row
+"""write_columns stores exactly what SQLAlchemy's own insert stores (it only skips the per-row
 parameter building, and binds each distinct value once)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import insert
 
 from revrec_pipeline.store import RevRecStore, schema
-from revrec_pipeline.store.db import insert_rows, upsert
+from revrec_pipeline.store.db import columns_of, upsert, write_columns
 
 HEADER = {
     "id": 7,
@@ -70,7 +70,7 @@ def stored(path) -> list[tuple]:
         ).fetchall()
 
 
-def test_insert_rows_stores_what_sqlalchemy_stores(tmp_path):
+def test_write_columns_stores_what_sqlalchemys_insert_stores(tmp_path):
     paths = {}
     for how in ("ours", "sqlalchemy"):
         path = tmp_path / f"{how}.db"
@@ -79,7 +79,7 @@ def test_insert_rows_stores_what_sqlalchemy_stores(tmp_path):
         with store.write() as conn:
             conn.execute(insert(schema.netsuite_transaction), [HEADER])
             if how == "ours":
-                insert_rows(conn, schema.netsuite_transaction_line, lines())
+                write_columns(conn, schema.netsuite_transaction_line, columns_of(lines()))
             else:
                 conn.execute(insert(schema.netsuite_transaction_line), lines())
         store.engine.dispose()
