@@ -559,54 +559,53 @@ def main() -> None:
 
 
 ANALYSIS = """
+
 ## Reading the results
 
-Written for the run above (2026-12-02, the code of commit 9c11ad4, on a quiet 2-core machine);
-rewrite it after a new run.
+Written for the run above (2026-12-02 16:44 UTC, the code of commit ad47602, on a quiet 2-core
+machine that ran CPU-bound work about 1.35 × slower than the day before: the code of 4532d54
+took 118.5 s for the 1M full extraction here, 88.0 s there); rewrite it after a new run.
 
-- **Met.** Full extraction at 10k (1.33 × the floor, target 1.5) and 100k (1.23 ×, target
-  1.25); incremental at 100k (8.9 %, target 10 %) and 1M (2.4 %, target 3 %); processing at 1M
-  (17.4 s and 749 MB, targets 30 s and 1,024 MB) and at 3M (1.07 × 1M's time per line, 1,896 MB,
-  targets 1.2 × and 2,560 MB); 3.2 to 3.3 × faster than the sequential baseline at every size.
-- **What changed since the last run.** The streams run side by side in one budget (issue 13,
-  first half); the account profile takes 7 requests instead of 13 (one probe per table naming
-  all its optional columns); every shard of a small stream starts at once (two workers a slot,
-  the client's semaphore keeping the budget); documents with only line changes are re-read
-  beside the window's line pages, not after them (one round trip off an incremental sync). The
-  client's CPU for a 1M sync: 94 s in the last recorded run, 74 s this morning before these
-  changes, 64 s now (orjson, rows normalized once per key set, each column's distinct values
-  bound once on insert). Processing: the store reader keeps each
-  distinct value once and reads in chunks; lines are classified by position, per document, one
-  column at a time; 1.6 GB for 0.80M lines before, 0.75 GB now, the results byte-identical
-  (tested against the old code, kept as the tests' oracle). The revenue schedule builds only
-  its non-zero cells: 671 MB and 2.9 s before, 402 MB and 1.9 s now.
-- **Missed: full extraction at 1M (1.33 ×) and 3M (1.95 ×). The profile says the sandbox sets
-  the pace, and at 3M the client too.**
-  - *Sandbox CPU per request:* 11 ms at 10k, 18 ms at 100k, 48 ms at 1M, 111 ms at 3M (its
-    CPU seconds ÷ requests above), and 132 ms in the 1M sequential baseline, whose single
-    worker reads 8 shards three times the size. It grows with the shard, not with the page:
-    the line page's plan in the sandbox's SQLite is `SEARCH t USING INDEX ix_tran_type_id`,
-    `SEARCH tl USING INDEX ix_line_tran`, `USE TEMP B-TREE FOR ORDER BY`, so each page sorts
-    what is left of its shard's lines (20 to 32 ms for a page of a 42,000-line shard at 1M,
-    timed on the cached database). At 4 requests in flight that is 190 ms of one process's CPU
-    per 200 ms response at 1M, 444 ms at 3M: the emulator's own CPU, on the client's machine,
-    is over the network floor. Busy cores: 1.45 of 2 at 1M, 1.75 at 3M.
-  - *Client CPU:* 64 s at 1M (under the 66 s floor), 227 s at 3M (over its 189 s floor: 76 µs
-    a line against 65 µs at 1M; the SQLite store's indexes grow with it). Of a 1,000-line page,
-    turning JSON rows into store rows takes about 10 ms, binding and inserting about 10 ms.
-  - *What would fix it:* in the client, line queries bounded to a few header pages' id range
-    instead of the whole shard's, so that no page asks any server to sort more than about
-    20,000 lines (about 5 % more line requests); and the row conversion and insert in fewer
-    Python steps per line (the 3M store on PostgreSQL, whose writers run side by side, was not
-    measured here). In the sandbox, several server processes, so that the emulator's CPU is
-    not one process's (its answers would not change; against a real account NetSuite's CPU is
-    not on this machine). Tried and dropped: making the sandbox's line page walk `uniquekey`
-    (the rowid) instead of sorting (`NOT INDEXED`): 11 ms in mid-shard, but 116 ms for a
-    shard's first page and 206 ms for its last, which scan the rows before and after it.
-- **Small syncs.** At 10k the sync is 35 requests, of which 9 are fixed (7 profile probes, the
-  currency and subsidiary lists), 4 size queries and 3 DeletedRecord queries; the critical path is
-  probes → size query → header page → two line pages. One DeletedRecord query for the three
-  kinds instead of one each would take 2 more requests off every sync.
+- **Met.** Full extraction at 10k (1.293 × the floor, target 1.5), 100k (1.206 ×, target 1.25)
+  and 1M (1.245 ×, target 1.25); incremental at 1M (2.8 %, target 3 %); processing at 1M
+  (21.1 s and 827 MB, targets 30 s and 1,024 MB) and at 3M (1.15 × 1M's time per line,
+  1,960 MB, targets 1.2 × and 2,560 MB); 3.3 to 3.5 × faster than the sequential baseline.
+- **What changed since the last run.**
+  - A full load's line query is cut into ranges of about 8,000 lines, from the shard's pulled
+    header ids and the lines per document seen so far (`paging.LineRanges`). Before, each page
+    had the server sort and count what was left of its whole shard.
+  - Pages become store columns in one pass (`rows.to_columns`), and SQLite's header upsert
+    goes through the driver as the line insert does.
+  - The cycle collector's first threshold is raised while pages are read. At 700 it traversed
+    each page's live rows again and again: 17 s of 85 s of client CPU at 1M.
+  - The store's SQLite connections cache 64 MiB; UTC offsets are found once per local hour.
+  - At 1M, the same machine, old code against new: sandbox CPU 90.5 s → 59.0 s, client CPU
+    98.4 s → 69.0 s, wall 118.5 s → 86.1 s. At 3M: 1.95 × (yesterday) → 1.251 ×.
+  - An earlier run today, at commit 40d72a3 (before the last two items), gave 1.236 × at 1M,
+    1.373 × at 3M and 9.1 % incremental at 100k.
+- **Missed: full extraction at 3M, 1.251 × against 1.25 (0.2 s of 245.6 s).** The client's
+  CPU (201 s) is over the floor (196 s). Its work holds the GIL, so one core is its ceiling.
+  Per line it is now linear: 70 µs at 1M, 68 µs at 3M (76 µs yesterday).
+  - At 1M, by a GIL profile (py-spy --gil): parsing JSON about 9 s, pages to columns about
+    12 s, binding and inserting about 14 s, HTTP about 4 s.
+  - *What would fix it:* take the parse and conversion off the GIL (worker processes for the
+    pages, or a compiled row converter), or a PostgreSQL store, whose writers run side by side
+    (not measured).
+  - The sandbox costs 48 ms a request at 3M, 43 ms at 1M: a line page's COUNT, the TO_CHAR
+    expressions of every row of its range before the sort, and 16 ms of JSON.
+- **Missed: incremental at 100k, 11.5 % (1.19 s against a 10.4 s full sync).** The same code
+  gave 9.1 % (0.97 s) in the earlier run today, and 8.9 % yesterday. The sync is 13 requests
+  with two or three round trips on its critical path (0.4 to 0.6 s). The rest is:
+  - the sandbox's scans: the changed-lines query reads every line of the type, and again for
+    its COUNT;
+  - the four streams' SQLite commits, taken in turn.
+  - *What would fix it:* the sandbox's planner using an index on `linelastmodifieddate`. Tried:
+    with the index but no statistics, SQLite keeps `ix_line_tran`, and loading statistics
+    changes the cached databases and other plans, so it was left for a later change.
+- **Small syncs.** At 10k the sync is 35 requests. Of those, 9 are fixed (7 profile probes, the
+  currency and subsidiary lists), 4 are size queries and 3 DeletedRecord queries. One
+  DeletedRecord query for the three kinds instead of one each would take 2 more requests off
+  every sync.
 """
 
 
@@ -655,7 +654,7 @@ def write_results(results: dict, journals: dict, argv: str) -> None:
             (
                 size,
                 f"full extraction ≤ {limit} × floor" if limit else "full extraction vs floor",
-                f"{e['extraction_ratio']:.2f} ×",
+                f"{e['extraction_ratio']:.3f} ×",  # three places: the targets are at 1.25
                 verdict(None if limit is None else e["extraction_ratio"] <= limit),
             )
         )
@@ -775,7 +774,7 @@ def write_results(results: dict, journals: dict, argv: str) -> None:
         cpu = f["client_cpu_s"] + (f["sandbox_cpu_s"] or 0)
         lines.append(
             f"| {size_of(size)} | {f['requests']:,} | {f['pages']:,} | {f['retries']} | "
-            f"{f['s']:.1f} | {f['floor_s']:.1f} | {e['extraction_ratio']:.2f} | "
+            f"{f['s']:.1f} | {f['floor_s']:.1f} | {e['extraction_ratio']:.3f} | "
             f"{'—' if limit is None else f'≤ {limit}'} | "
             f"{verdict(None if limit is None else e['extraction_ratio'] <= limit)} | "
             f"{_cpu(f['client_cpu_s'])} | {_cpu(f['sandbox_cpu_s'])} | "
