@@ -64,6 +64,7 @@ from revrec_pipeline.netsuite.rows import (
     is_true,
     item_row,
     line_fields,
+    pulled_ids,
     subsidiary_row,
     to_columns,
     to_local,
@@ -578,7 +579,7 @@ class Extractor:
                     return
                 pulled: list[int] = []
                 for page in self._pages(documents.headers(), [hi], after=lo):
-                    pulled += [int(row["id"]) for row in page if is_true(row.get("ispulled"))]
+                    pulled += pulled_ids(page)
                     yield "headers", page
                 # The lines in ranges of the pulled ids (none when none is pulled), so that
                 # no page has NetSuite sort the rest of a large shard's lines.
@@ -658,7 +659,7 @@ class Extractor:
         def fetch_documents(ids: list[int]) -> Iterator[tuple[str, list[dict]]]:
             pulled: list[int] = []
             for page in self._pages(documents.headers_by_id(ids)):
-                pulled += [int(row["id"]) for row in page if is_true(row.get("ispulled"))]
+                pulled += pulled_ids(page)
                 yield "headers", page
             if pulled:
                 for page in self._pages(documents.lines_by_id(pulled)):

@@ -103,8 +103,8 @@ class LineRanges:
             end = start + wanted
             if len(ids) - end < wanted // 4:  # a small remainder joins this range
                 end = len(ids)
-            top = hi if end >= len(ids) else ids[end - 1]
-            yield below, top, min(end, len(ids)) - start
+            top = hi if end == len(ids) else ids[end - 1]
+            yield below, top, end - start
             start, below = end, top
 
 

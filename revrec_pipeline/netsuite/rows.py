@@ -84,6 +84,11 @@ def is_true(value: str | None) -> bool:
     return value == "T"
 
 
+def pulled_ids(headers: list[dict[str, Any]]) -> list[int]:
+    """The ids of a header page's pulled documents (NetSuite's `ispulled`, queries.pulled_sql)."""
+    return [int(row["id"]) for row in headers if is_true(row.get("ispulled"))]
+
+
 # A store column from a SuiteQL column: (store name, SuiteQL name, conversion or None for the
 # text as sent, how the value is found). A REQUIRED column's absence is an error; an absent
 # optional one (NULL, or a feature the account lacks) is None. Column-wise, a REPEATED
