@@ -649,21 +649,22 @@ class Extractor:
         self, documents: DocumentQueries, writer: _DocumentWriter, read: Future
     ) -> Iterator[tuple[str, list[dict]]]:
         """Documents whose lines changed in the window but whose header did not (`read`
-        beside the window's pages), read again whole (headers, then the lines of those still
-        pulled) in id lists NetSuite accepts. Needs every header of the window in `writer`."""
+        beside the window's pages), read again whole (their headers, and beside them the lines
+        of those still pulled) in id lists NetSuite accepts. Needs every header of the window in `writer`."""
         changed = [doc for doc in read.result() if doc not in writer.seen]
         writer.result.line_changes = len(changed)
         if changed:
             self.progress(f"{documents.stream}: {len(changed)} documents with only line changes")
 
         def fetch_documents(ids: list[int]) -> Iterator[tuple[str, list[dict]]]:
-            pulled: list[int] = []
+            # Both reads at once (one round trip, not two); the lines reach the writer after
+            # the headers, which replace the documents' stored lines. At most MAX_IN_LIST
+            # documents' lines wait in memory.
+            lines = self._beside(lambda: list(self._pages(documents.lines_by_id(ids))))
             for page in self._pages(documents.headers_by_id(ids)):
-                pulled += pulled_ids(page)
                 yield "headers", page
-            if pulled:
-                for page in self._pages(documents.lines_by_id(pulled)):
-                    yield "lines", page
+            for page in lines.result():
+                yield "lines", page
 
         yield from self._parallel(list(chunked(changed, MAX_IN_LIST)), fetch_documents)
 

@@ -254,12 +254,14 @@ class DocumentQueries:
         )
 
     def lines_by_id(self, ids: Sequence[int]) -> Query:
+        """Stored lines of those of `ids` that are pulled: it needs no header read before it,
+        so it is asked beside `headers_by_id`."""
         return Query(
             self.stream,
             "line re-read",
-            f"SELECT {self._line_columns()} FROM transactionline tl "
-            f"WHERE tl.transaction IN ({id_list(ids)}) AND {stored_line_sql('tl')} "
-            "AND tl.uniquekey > ? ORDER BY tl.uniquekey",
+            f"SELECT {self._line_columns()} {_LINE_FROM} WHERE {_type_sql(self.tran_type)} "
+            f"AND tl.transaction IN ({id_list(ids)}) AND {pulled_sql('t', self.tran_type)} "
+            f"AND {stored_line_sql('tl')} AND tl.uniquekey > ? ORDER BY tl.uniquekey",
             key="tl.uniquekey",
         )
 
