@@ -650,7 +650,8 @@ class Extractor:
     ) -> Iterator[tuple[str, list[dict]]]:
         """Documents whose lines changed in the window but whose header did not (`read`
         beside the window's pages), read again whole (their headers, and beside them the lines
-        of those still pulled) in id lists NetSuite accepts. Needs every header of the window in `writer`."""
+        of those still pulled) in id lists NetSuite accepts. Needs every header of the window
+        in `writer`."""
         changed = [doc for doc in read.result() if doc not in writer.seen]
         writer.result.line_changes = len(changed)
         if changed:
